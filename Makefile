@@ -1,0 +1,43 @@
+# Two commands for a new machine: `make run` (demo on SQLite) and `make test` (suite on PostgreSQL).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/povertyplan
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run demo-data test postgres check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo-data: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_units
+	$(PY) manage.py load_cascade
+	$(PY) manage.py create_demo_users
+
+run: demo-data
+	$(PY) manage.py runserver $(HOST)
+
+# PostgreSQL 15 runs on these machines; start the cluster if it is down.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect 15 main start
+	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1
+
+test: install postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
+
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-looking-secret-value ALLOWED_HOSTS=povertyplan.example \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("quan-tri/", admin.site.urls),
+    path("", include("plans.urls")),
+]
+
+admin.site.site_header = "povertyplan – Quản trị"
+admin.site.site_title = "povertyplan"
+admin.site.index_title = "Quản trị dữ liệu"
