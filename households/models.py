@@ -1,0 +1,1 @@
+"""Poverty standards, the household register and the annual review (built by the household issue)."""

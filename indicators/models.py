@@ -1,0 +1,260 @@
+"""The indicator catalogue, the targets documents set and the actuals officers report."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from plans.models import AdministrativeUnit, Document, SearchKeyMixin
+from plans.text import format_number
+
+
+class MeasureUnit(models.TextChoices):
+    PERCENT = "percent", "%"
+    POINTS = "points", _("điểm %")
+    HOUSEHOLDS = "households", _("hộ")
+    PERSONS = "persons", _("người")
+    WORKERS = "workers", _("lao động")
+    COMMUNES = "communes", _("xã")
+    VILLAGES = "villages", _("thôn, bản")
+    DISTRICTS = "districts", _("huyện")
+    YES_NO = "yes_no", _("có/không")
+
+
+class Direction(models.TextChoices):
+    LOWER_IS_BETTER = "lower", _("Càng thấp càng tốt")
+    HIGHER_IS_BETTER = "higher", _("Càng cao càng tốt")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("Cộng dồn")
+    RATIO = "ratio", _("Tỷ lệ")
+    NONE = "none", _("Không tổng hợp")
+
+
+class Indicator(SearchKeyMixin):
+    SEARCH_FIELDS = ("code", "name")
+
+    code = models.CharField(_("mã chỉ số"), max_length=20, unique=True)
+    name = models.CharField(_("tên chỉ số"), max_length=300)
+    measure_unit = models.CharField(_("đơn vị tính"), max_length=20, choices=MeasureUnit.choices)
+    direction = models.CharField(_("chiều tốt"), max_length=10, choices=Direction.choices)
+    aggregation = models.CharField(_("cách tổng hợp"), max_length=10, choices=Aggregation.choices)
+    description = models.TextField(_("mô tả"), blank=True)
+
+    class Meta:
+        verbose_name = _("chỉ số")
+        verbose_name_plural = _("chỉ số")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class TargetKind(models.TextChoices):
+    LEVEL = "level", _("Mức tại thời điểm")
+    AVERAGE_CHANGE = "average_change", _("Thay đổi bình quân năm")
+    CUMULATIVE = "cumulative", _("Lũy kế trong kỳ")
+    RELATIVE_CHANGE = "relative_change", _("Thay đổi so với gốc")
+    COMPARISON = "comparison", _("So sánh với địa bàn khác")
+    MILESTONE = "milestone", _("Xóa bỏ / mốc")
+
+
+CHANGE_KINDS = (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE)
+
+
+class ChangeDirection(models.TextChoices):
+    DECREASE = "decrease", _("Giảm")
+    INCREASE = "increase", _("Tăng")
+
+
+class Target(models.Model):
+    """What one document commits one territory to, for one indicator.
+
+    Bounds are as written: for the two change kinds they are magnitudes of the change in
+    `change_direction` ("giảm 1,5%–1,7%" -> decrease, 1.5, 1.7, points).
+    """
+
+    document = models.ForeignKey(Document, models.CASCADE, related_name="targets", verbose_name=_("văn bản"))
+    code = models.CharField(_("mã chỉ tiêu"), max_length=40)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="targets", verbose_name=_("chỉ số"))
+    territory = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="targets", verbose_name=_("địa bàn")
+    )
+    kind = models.CharField(_("loại chỉ tiêu"), max_length=20, choices=TargetKind.choices)
+    change_direction = models.CharField(
+        _("chiều thay đổi"), max_length=10, choices=ChangeDirection.choices, blank=True
+    )
+    min_value = models.DecimalField(_("giá trị tối thiểu"), max_digits=14, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(_("giá trị tối đa"), max_digits=14, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("đơn vị"), max_length=20, choices=MeasureUnit.choices)
+    start_year = models.PositiveSmallIntegerField(_("từ năm"), null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(_("đến năm"))
+    due_on = models.DateField(_("hạn"), null=True, blank=True)
+    baseline_value = models.DecimalField(_("giá trị gốc"), max_digits=14, decimal_places=4, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("năm gốc"), null=True, blank=True)
+    qualifier = models.CharField(_("từ ngữ"), max_length=100, blank=True)
+    compare_units = models.ManyToManyField(
+        AdministrativeUnit, blank=True, related_name="compared_in_targets", verbose_name=_("địa bàn so sánh")
+    )
+    restates = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="restated_by",
+        verbose_name=_("chỉ tiêu cấp trên"),
+    )
+    source_quote = models.TextField(_("trích dẫn nguồn"))
+
+    class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = _("chỉ tiêu")
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "code"], name="target_code_unique_per_document"),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(min_value__lte=F("max_value")),
+                name="target_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=TargetKind.COMPARISON) | Q(min_value__isnull=False) | Q(max_value__isnull=False),
+                name="target_has_a_bound",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind__in=CHANGE_KINDS) & ~Q(change_direction=""))
+                | (~Q(kind__in=CHANGE_KINDS) & Q(change_direction="")),
+                name="target_change_direction_only_for_change_kinds",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True) | Q(start_year__lte=F("end_year")),
+                name="target_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=TargetKind.RELATIVE_CHANGE) | Q(baseline_year__isnull=False),
+                name="target_relative_change_has_baseline_year",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=(TargetKind.AVERAGE_CHANGE, TargetKind.CUMULATIVE))
+                | Q(start_year__isnull=False),
+                name="target_period_kinds_have_start_year",
+            ),
+            models.CheckConstraint(
+                condition=~Q(restates=F("id")), name="target_does_not_restate_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} {self.code}: {self.indicator.name}"
+
+    @property
+    def period_label(self) -> str:
+        if self.start_year:
+            return f"{self.start_year}–{self.end_year}"
+        return str(self.end_year)
+
+    @property
+    def bound_label(self) -> str:
+        """The bound as a Vietnamese reader writes it: "1,5–1,7 điểm %", "≤ 1,84%"."""
+        unit = self.get_unit_display()
+        sep = "" if self.unit == MeasureUnit.PERCENT else " "
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None and low != high:
+            text = f"{format_number(low)}–{format_number(high)}{sep}{unit}"
+        elif low is not None or high is not None:
+            text = f"{format_number(low if low is not None else high)}{sep}{unit}"
+        else:
+            text = ""
+        return " ".join(part for part in (self.get_change_direction_display(), text) if part)
+
+
+class PeriodKind(models.TextChoices):
+    YEAR = "year", _("Năm")
+    HALF = "half", _("6 tháng")
+    QUARTER = "quarter", _("Quý")
+
+
+class ActualSource(models.TextChoices):
+    ENTERED = "entered", _("Nhập tay")
+    IMPORTED = "imported", _("Nhập từ tệp")
+    REGISTER = "register", _("Tính từ sổ hộ")
+    ILLUSTRATIVE = "illustrative", _("Minh họa")
+
+
+class ActualStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Đã gửi")
+    APPROVED = "approved", _("Đã duyệt")
+    RETURNED = "returned", _("Trả lại")
+
+
+class Actual(models.Model):
+    """A reported value of one indicator, for one unit and period."""
+
+    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="actuals", verbose_name=_("chỉ số"))
+    unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="actuals", verbose_name=_("địa bàn"))
+    period_kind = models.CharField(_("kỳ"), max_length=10, choices=PeriodKind.choices, default=PeriodKind.YEAR)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    period_number = models.PositiveSmallIntegerField(
+        _("số kỳ"), default=0, help_text=_("0 cho cả năm; 1–2 cho 6 tháng; 1–4 cho quý.")
+    )
+    value = models.DecimalField(_("giá trị"), max_digits=16, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(_("tử số"), max_digits=16, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(_("mẫu số"), max_digits=16, decimal_places=4, null=True, blank=True)
+    source = models.CharField(_("nguồn số liệu"), max_length=20, choices=ActualSource.choices, default=ActualSource.ENTERED)
+    status = models.CharField(_("trạng thái"), max_length=20, choices=ActualStatus.choices, default=ActualStatus.DRAFT)
+    review_comment = models.TextField(_("ý kiến người duyệt"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người nhập")
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("số liệu thực hiện")
+        verbose_name_plural = _("số liệu thực hiện")
+        ordering = ["indicator", "unit", "year", "period_kind", "period_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period_kind", "year", "period_number"], name="actual_unique_per_period"
+            ),
+            models.CheckConstraint(
+                condition=(Q(period_kind=PeriodKind.YEAR) & Q(period_number=0))
+                | (Q(period_kind=PeriodKind.HALF) & Q(period_number__gte=1) & Q(period_number__lte=2))
+                | (Q(period_kind=PeriodKind.QUARTER) & Q(period_number__gte=1) & Q(period_number__lte=4)),
+                name="actual_period_number_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | (Q(numerator__isnull=False) & Q(denominator__isnull=False)),
+                name="actual_has_value_or_fraction",
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__isnull=True) | Q(denominator__gt=0), name="actual_denominator_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True)
+                | (Q(numerator__gte=0) & (Q(denominator__isnull=True) | Q(numerator__lte=F("denominator")))),
+                name="actual_numerator_within_denominator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.unit.name} {self.period_label}: {self.effective_value}"
+
+    @property
+    def period_label(self) -> str:
+        if self.period_kind == PeriodKind.YEAR:
+            return str(self.year)
+        return f"{self.get_period_kind_display()} {self.period_number}/{self.year}"
+
+    @property
+    def effective_value(self) -> Decimal | None:
+        """The value, or the rate in percent from numerator and denominator."""
+        if self.value is not None:
+            return self.value
+        if self.numerator is not None and self.denominator:
+            return (self.numerator * 100 / self.denominator).quantize(Decimal("0.0001"))
+        return None

@@ -1,0 +1,417 @@
+"""Places, bodies and the cascade of documents, with their tasks.
+
+UI strings are Vietnamese source strings wrapped for translation (English in locale/en).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from plans.text import search_key
+
+
+class SearchKeyMixin(models.Model):
+    """Keeps `search_key` (diacritic-free) in step with the fields named in SEARCH_FIELDS."""
+
+    SEARCH_FIELDS: tuple[str, ...] = ()
+    search_key = models.TextField(editable=False, default="", db_index=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.search_key = search_key(*(str(getattr(self, f) or "") for f in self.SEARCH_FIELDS))
+        super().save(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Places
+
+
+class AdminMap(models.TextChoices):
+    """Which edition of the country map a unit belongs to. Codes are unique within an edition."""
+
+    LEGACY = "63", _("63 tỉnh (trước 1/7/2025)")
+    CURRENT = "34", _("34 tỉnh (từ 1/7/2025)")
+    STATISTICAL = "", _("Cả nước và vùng")
+
+
+class UnitLevel(models.IntegerChoices):
+    NATION = 0, _("Cả nước")
+    REGION = 1, _("Vùng kinh tế - xã hội")
+    PROVINCE = 2, _("Tỉnh, thành phố")
+    DISTRICT = 3, _("Huyện, quận, thị xã, thành phố thuộc tỉnh")
+    COMMUNE = 4, _("Xã, phường, thị trấn")
+
+
+class AdministrativeUnit(SearchKeyMixin):
+    SEARCH_FIELDS = ("name", "code")
+
+    code = models.CharField(_("mã"), max_length=10)
+    name = models.CharField(_("tên"), max_length=200)
+    division_type = models.CharField(_("loại đơn vị"), max_length=50, blank=True)
+    level = models.PositiveSmallIntegerField(_("cấp"), choices=UnitLevel.choices)
+    admin_map = models.CharField(_("bản đồ"), max_length=2, choices=AdminMap.choices, blank=True)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("trực thuộc")
+    )
+    region = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="region_members",
+        limit_choices_to={"level": UnitLevel.REGION},
+        verbose_name=_("vùng"),
+    )
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    successors = models.ManyToManyField(
+        "self",
+        through="UnitSuccession",
+        through_fields=("predecessor", "successor"),
+        symmetrical=False,
+        related_name="predecessors",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("đơn vị hành chính")
+        verbose_name_plural = _("đơn vị hành chính")
+        ordering = ["admin_map", "level", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["admin_map", "code"], name="unit_code_unique_per_map"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="unit_valid_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(level__lte=UnitLevel.REGION) & Q(admin_map=AdminMap.STATISTICAL))
+                | (Q(level__gte=UnitLevel.PROVINCE) & ~Q(admin_map=AdminMap.STATISTICAL)),
+                name="unit_map_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(level=UnitLevel.DISTRICT) & Q(admin_map=AdminMap.CURRENT)),
+                name="unit_no_district_on_2025_map",
+            ),
+            models.CheckConstraint(
+                condition=Q(level=UnitLevel.NATION) | Q(parent__isnull=False),
+                name="unit_has_parent_below_nation",
+            ),
+        ]
+        indexes = [models.Index(fields=["level", "admin_map"])]
+
+    def __str__(self) -> str:
+        if self.admin_map:
+            return f"{self.name} ({self.code}, {self.admin_map} tỉnh)"
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("unit_detail", args=[self.pk])
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None
+
+
+class UnitSuccession(models.Model):
+    """A territory (or part of it) passing to another unit on a date, e.g. the 1/7/2025 mergers."""
+
+    predecessor = models.ForeignKey(
+        AdministrativeUnit, models.CASCADE, related_name="successor_links", verbose_name=_("đơn vị cũ")
+    )
+    successor = models.ForeignKey(
+        AdministrativeUnit, models.CASCADE, related_name="predecessor_links", verbose_name=_("đơn vị mới")
+    )
+    effective_on = models.DateField(_("ngày hiệu lực"))
+    share = models.DecimalField(
+        _("tỷ lệ chuyển sang"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Phần của đơn vị cũ chuyển sang đơn vị mới (0–1); để trống nếu chưa rõ."),
+    )
+    is_main = models.BooleanField(
+        _("đơn vị kế thừa chính"),
+        default=True,
+        help_text=_("Khi một đơn vị cũ bị chia, đơn vị mới nhận phần chính (nơi tính số liệu cũ)."),
+    )
+
+    class Meta:
+        verbose_name = _("kế thừa đơn vị hành chính")
+        verbose_name_plural = _("kế thừa đơn vị hành chính")
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="unit_succession_unique"),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("successor")), name="unit_succession_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | (Q(share__gt=0) & Q(share__lte=1)),
+                name="unit_succession_share_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_on:%d/%m/%Y})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Bodies
+
+
+class AgencyKind(models.TextChoices):
+    PARTY_COMMITTEE = "party_committee", _("Cấp ủy Đảng")
+    PARTY_BODY = "party_body", _("Cơ quan Đảng")
+    PEOPLES_COMMITTEE = "peoples_committee", _("Ủy ban nhân dân")
+    GOVERNMENT = "government", _("Chính phủ")
+    MINISTRY = "ministry", _("Bộ, ngành trung ương")
+    DEPARTMENT = "department", _("Sở, ban, ngành")
+    FRONT = "front", _("Mặt trận, đoàn thể")
+    COUNCIL = "council", _("Hội đồng nhân dân")
+    STEERING_COMMITTEE = "steering_committee", _("Ban chỉ đạo")
+    OTHER = "other", _("Tổ chức khác")
+    COLLECTIVE = "collective", _("Nhóm cơ quan")
+
+
+class Agency(SearchKeyMixin):
+    SEARCH_FIELDS = ("name", "short_name", "code")
+
+    code = models.SlugField(_("mã cơ quan"), max_length=60, unique=True)
+    name = models.CharField(_("tên cơ quan"), max_length=300)
+    short_name = models.CharField(_("tên viết tắt"), max_length=100, blank=True)
+    kind = models.CharField(_("loại cơ quan"), max_length=30, choices=AgencyKind.choices)
+    unit = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="agencies", verbose_name=_("địa bàn")
+    )
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    successors = models.ManyToManyField(
+        "self",
+        through="AgencySuccession",
+        through_fields=("predecessor", "successor"),
+        symmetrical=False,
+        related_name="predecessors",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("cơ quan")
+        verbose_name_plural = _("cơ quan")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="agency_valid_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agency_detail", args=[self.code])
+
+
+class AgencySuccession(models.Model):
+    """Work of one agency passing to another, e.g. poverty reduction from Sở LĐ-TB&XH to Sở NN&MT."""
+
+    predecessor = models.ForeignKey(
+        Agency, models.CASCADE, related_name="successor_links", verbose_name=_("cơ quan cũ")
+    )
+    successor = models.ForeignKey(
+        Agency, models.CASCADE, related_name="predecessor_links", verbose_name=_("cơ quan mới")
+    )
+    effective_on = models.DateField(_("ngày hiệu lực"))
+    scope = models.CharField(_("phạm vi chuyển giao"), max_length=300, blank=True)
+    basis = models.CharField(_("căn cứ"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("kế thừa cơ quan")
+        verbose_name_plural = _("kế thừa cơ quan")
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="agency_succession_unique"),
+            models.CheckConstraint(
+                condition=~Q(predecessor=models.F("successor")), name="agency_succession_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_on:%d/%m/%Y})"
+
+
+# ---------------------------------------------------------------------------------------------
+# The cascade
+
+
+class DocumentKind(models.TextChoices):
+    DIRECTIVE = "directive", _("Chỉ thị")
+    RESOLUTION = "resolution", _("Nghị quyết")
+    PLAN = "plan", _("Kế hoạch")
+    ACTION_PROGRAMME = "action_programme", _("Chương trình hành động")
+    CONCLUSION = "conclusion", _("Kết luận")
+    DECISION = "decision", _("Quyết định")
+    OTHER = "other", _("Văn bản khác")
+
+
+class Document(SearchKeyMixin):
+    SEARCH_FIELDS = ("number", "title")
+
+    number = models.CharField(_("số hiệu"), max_length=100)
+    kind = models.CharField(_("loại văn bản"), max_length=20, choices=DocumentKind.choices)
+    title = models.TextField(_("trích yếu"), blank=True)
+    issuer = models.ForeignKey(
+        Agency, models.PROTECT, related_name="issued_documents", verbose_name=_("cơ quan ban hành")
+    )
+    territory = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="documents", verbose_name=_("địa bàn")
+    )
+    signer = models.CharField(_("người ký"), max_length=200, blank=True)
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=200, blank=True)
+    issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    start_year = models.PositiveSmallIntegerField(_("từ năm"), null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(_("đến năm"), null=True, blank=True)
+    is_held = models.BooleanField(
+        _("có văn bản"), default=True, help_text=_("Bỏ chọn nếu văn bản chỉ được trích dẫn, chưa có toàn văn.")
+    )
+    source = models.CharField(_("nguồn"), max_length=300, blank=True)
+    source_text = models.TextField(_("toàn văn"), blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    bases = models.ManyToManyField(
+        "self",
+        through="DocumentBasis",
+        through_fields=("document", "basis"),
+        symmetrical=False,
+        related_name="implementations",
+        blank=True,
+        verbose_name=_("căn cứ"),
+    )
+
+    class Meta:
+        verbose_name = _("văn bản")
+        verbose_name_plural = _("văn bản")
+        ordering = ["issued_on", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "number"], name="document_number_unique_per_issuer"),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True) | Q(end_year__isnull=True) | Q(start_year__lte=models.F("end_year")),
+                name="document_horizon_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("document_detail", args=[self.pk])
+
+    @property
+    def horizon(self) -> str:
+        if self.start_year and self.end_year:
+            return f"{self.start_year}–{self.end_year}"
+        return str(self.end_year or self.start_year or "")
+
+
+class DocumentBasis(models.Model):
+    """`document` rests on `basis` ("Căn cứ ..."). The links form a DAG: see services.add_basis."""
+
+    document = models.ForeignKey(Document, models.CASCADE, related_name="basis_links")
+    basis = models.ForeignKey(Document, models.PROTECT, related_name="implementation_links")
+
+    class Meta:
+        verbose_name = _("căn cứ")
+        verbose_name_plural = _("căn cứ")
+        constraints = [
+            models.UniqueConstraint(fields=["document", "basis"], name="document_basis_unique"),
+            models.CheckConstraint(condition=~Q(document=models.F("basis")), name="document_basis_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} ← {self.basis}"
+
+
+class Recurrence(models.TextChoices):
+    ONCE = "once", _("Một lần")
+    MONTHLY = "monthly", _("Hằng tháng")
+    QUARTERLY = "quarterly", _("Hằng quý")
+    HALF_YEARLY = "half_yearly", _("6 tháng")
+    YEARLY = "yearly", _("Hằng năm")
+    CONTINUOUS = "continuous", _("Thường xuyên")
+
+
+class Task(SearchKeyMixin):
+    SEARCH_FIELDS = ("number", "title", "text")
+
+    document = models.ForeignKey(Document, models.CASCADE, related_name="tasks", verbose_name=_("văn bản"))
+    number = models.CharField(_("số thứ tự"), max_length=40)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("mục cha")
+    )
+    title = models.TextField(_("tiêu đề"), blank=True)
+    text = models.TextField(_("nội dung"), blank=True)
+    lead_agency = models.ForeignKey(
+        Agency, models.PROTECT, null=True, blank=True, related_name="led_tasks", verbose_name=_("cơ quan chủ trì")
+    )
+    coordinating_agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="coordinated_tasks", verbose_name=_("cơ quan phối hợp")
+    )
+    deadline_text = models.CharField(_("thời hạn"), max_length=200, blank=True)
+    due_on = models.DateField(_("hạn hoàn thành"), null=True, blank=True)
+    recurrence = models.CharField(_("tần suất"), max_length=20, choices=Recurrence.choices, blank=True)
+    implements = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="implemented_by", verbose_name=_("thực hiện nhiệm vụ")
+    )
+
+    class Meta:
+        verbose_name = _("nhiệm vụ")
+        verbose_name_plural = _("nhiệm vụ")
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="task_number_unique_per_document"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="task_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.title or self.text
+        return f"{self.number}. {label[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.document.get_absolute_url()}#task-{self.pk}"
+
+
+# ---------------------------------------------------------------------------------------------
+# People
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("Cán bộ")
+    REVIEWER = "reviewer", _("Người duyệt")
+    LEADER = "leader", _("Lãnh đạo")
+    ADMIN = "admin", _("Quản trị")
+
+
+class Membership(models.Model):
+    """A user's role over an administrative subtree, optionally for one agency."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="memberships", verbose_name=_("người dùng")
+    )
+    unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="memberships", verbose_name=_("địa bàn"))
+    agency = models.ForeignKey(
+        Agency, models.PROTECT, null=True, blank=True, related_name="memberships", verbose_name=_("cơ quan")
+    )
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("phân quyền")
+        verbose_name_plural = _("phân quyền")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "agency", "role"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.agency or self.unit}"

@@ -1,0 +1,38 @@
+"""Text helpers shared by every app."""
+
+import re
+import unicodedata
+from decimal import Decimal
+
+
+def search_key(*parts: str | None) -> str:
+    """A diacritic-free, lower-case key, the same on SQLite and PostgreSQL.
+
+    "Sở Lao động – Thương binh" -> "so lao dong – thuong binh". Stored beside the text so that
+    searching "ha giang" finds "Hà Giang" and "Hậu Giang" without database extensions.
+    """
+    text = " ".join(p for p in parts if p)
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.lower().split())
+
+
+def format_number(value: Decimal | int | float | None, max_decimals: int = 2) -> str:
+    """Vietnamese number format: "." between thousands, "," before decimals: 1.500.000 ; 1,84."""
+    if value is None:
+        return ""
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-max_decimals))
+    text = f"{number:,.{max_decimals}f}".rstrip("0").rstrip(".") if max_decimals else f"{number:,.0f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def parse_number(text: str) -> Decimal:
+    """Read a number as Vietnamese users type it ("75.000", "1,5", "1.500.000,25").
+
+    Raises ValueError with a Vietnamese message when the text is not a number.
+    """
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not re.fullmatch(r"[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?", cleaned):
+        raise ValueError(f"“{text}” không phải là số (viết 1.500.000 hoặc 1,84).")
+    return Decimal(cleaned.replace(".", "").replace(",", "."))
