@@ -1,0 +1,116 @@
+"""Plan-workbook sheets for the indicator catalogue and targets."""
+
+from import_export import fields
+from import_export.widgets import ForeignKeyWidget, IntegerWidget, Widget
+
+from indicators.models import (
+    Aggregation,
+    ChangeDirection,
+    Direction,
+    Indicator,
+    MeasureUnit,
+    Target,
+    TargetKind,
+)
+from plans.resources import DOCUMENT_COLUMN, ISSUER_COLUMN, MAP_COLUMN, WorkbookResource
+from plans.widgets import (
+    REF_SEPARATOR,
+    ChoiceLabelWidget,
+    DocumentWidget,
+    UnitListWidget,
+    UnitWidget,
+    VietnameseDateWidget,
+    VietnameseDecimalWidget,
+    find_document,
+    split_reference,
+)
+
+
+class IndicatorWidget(ForeignKeyWidget):
+    def __init__(self, **kwargs):
+        super().__init__(Indicator, "code", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(str(value or "").strip(), row, **kwargs)
+        except Indicator.DoesNotExist:
+            raise ValueError(f"Không có chỉ số mã “{value}” (xem sheet chỉ số).") from None
+
+
+class TargetReferenceWidget(Widget):
+    """A target of a base document: `số hiệu|mã cơ quan|mã chỉ tiêu`."""
+
+    def clean(self, value, row=None, **kwargs):
+        ref = str(value or "").strip()
+        if not ref:
+            return None
+        number, issuer_code, code = split_reference(ref, "chỉ tiêu")
+        document = find_document(number, issuer_code)
+        try:
+            return Target.objects.get(document=document, code=code)
+        except Target.DoesNotExist:
+            raise ValueError(f"Văn bản {number} không có chỉ tiêu mã “{code}”.") from None
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return REF_SEPARATOR.join((value.document.number, value.document.issuer.code, value.code))
+
+
+class IndicatorResource(WorkbookResource):
+    code = fields.Field(attribute="code", column_name="Mã chỉ số")
+    name = fields.Field(attribute="name", column_name="Tên chỉ số")
+    measure_unit = fields.Field(attribute="measure_unit", column_name="Đơn vị tính", widget=ChoiceLabelWidget(MeasureUnit))
+    direction = fields.Field(attribute="direction", column_name="Chiều tốt", widget=ChoiceLabelWidget(Direction))
+    aggregation = fields.Field(attribute="aggregation", column_name="Cách tổng hợp", widget=ChoiceLabelWidget(Aggregation))
+    description = fields.Field(attribute="description", column_name="Mô tả")
+
+    class Meta(WorkbookResource.Meta):
+        model = Indicator
+        import_id_fields = ["code"]
+        fields = ["code", "name", "measure_unit", "direction", "aggregation", "description"]
+
+
+class TargetResource(WorkbookResource):
+    document = fields.Field(attribute="document", column_name=DOCUMENT_COLUMN, widget=DocumentWidget(ISSUER_COLUMN))
+    document_issuer = fields.Field(attribute="document__issuer__code", column_name=ISSUER_COLUMN, readonly=True)
+    code = fields.Field(attribute="code", column_name="Mã chỉ tiêu")
+    indicator = fields.Field(attribute="indicator", column_name="Mã chỉ số", widget=IndicatorWidget())
+    territory = fields.Field(attribute="territory", column_name="Mã địa bàn", widget=UnitWidget(MAP_COLUMN))
+    territory_map = fields.Field(attribute="territory__admin_map", column_name=MAP_COLUMN, readonly=True)
+    kind = fields.Field(attribute="kind", column_name="Loại chỉ tiêu", widget=ChoiceLabelWidget(TargetKind))
+    change_direction = fields.Field(
+        attribute="change_direction",
+        column_name="Chiều thay đổi",
+        widget=ChoiceLabelWidget(ChangeDirection, allow_blank=True),
+    )
+    min_value = fields.Field(attribute="min_value", column_name="Giá trị tối thiểu", widget=VietnameseDecimalWidget())
+    max_value = fields.Field(attribute="max_value", column_name="Giá trị tối đa", widget=VietnameseDecimalWidget())
+    unit = fields.Field(attribute="unit", column_name="Đơn vị", widget=ChoiceLabelWidget(MeasureUnit))
+    start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=IntegerWidget())
+    end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=IntegerWidget())
+    due_on = fields.Field(attribute="due_on", column_name="Hạn", widget=VietnameseDateWidget())
+    baseline_value = fields.Field(attribute="baseline_value", column_name="Giá trị gốc", widget=VietnameseDecimalWidget())
+    baseline_year = fields.Field(attribute="baseline_year", column_name="Năm gốc", widget=IntegerWidget())
+    qualifier = fields.Field(attribute="qualifier", column_name="Từ ngữ")
+    compare_units = fields.Field(attribute="compare_units", column_name="Địa bàn so sánh", widget=UnitListWidget())
+    restates = fields.Field(attribute="restates", column_name="Chỉ tiêu cấp trên", widget=TargetReferenceWidget())
+    source_quote = fields.Field(attribute="source_quote", column_name="Trích dẫn nguồn")
+    position = fields.Field(attribute="position", column_name="Thứ tự", widget=IntegerWidget())
+
+    class Meta(WorkbookResource.Meta):
+        model = Target
+        import_id_fields = ["document", "code"]
+        fields = [
+            "document", "document_issuer", "code", "indicator", "territory", "territory_map", "kind",
+            "change_direction", "min_value", "max_value", "unit", "start_year", "end_year", "due_on",
+            "baseline_value", "baseline_year", "qualifier", "compare_units", "restates", "source_quote", "position",
+        ]
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("document__issuer", "indicator", "territory", "restates__document__issuer")
+            .prefetch_related("compare_units")
+        )

@@ -1,0 +1,176 @@
+"""Plan-workbook sheets for agencies, documents and tasks (django-import-export resources).
+
+Column names are the workbook's Vietnamese headers; rows match existing records by natural key,
+so importing the same sheet twice changes nothing (skip_unchanged).
+"""
+
+from import_export import fields, resources
+from import_export.widgets import IntegerWidget
+
+from plans.models import (
+    AdminMap,
+    Agency,
+    AgencyKind,
+    AgencySuccession,
+    Document,
+    DocumentBasis,
+    DocumentKind,
+    Recurrence,
+    Task,
+)
+from plans.widgets import (
+    AgencyListWidget,
+    AgencyWidget,
+    ChoiceLabelWidget,
+    DocumentWidget,
+    TaskParentWidget,
+    TaskReferenceListWidget,
+    UnitWidget,
+    VietnameseDateWidget,
+    YesNoWidget,
+)
+
+MAP_COLUMN = "Bản đồ"
+
+
+class WorkbookResource(resources.ModelResource):
+    """Shared options: validate every instance, skip unchanged rows, report them."""
+
+    class Meta:
+        abstract = True
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+
+class AgencyResource(WorkbookResource):
+    code = fields.Field(attribute="code", column_name="Mã cơ quan")
+    name = fields.Field(attribute="name", column_name="Tên cơ quan")
+    short_name = fields.Field(attribute="short_name", column_name="Tên viết tắt")
+    kind = fields.Field(attribute="kind", column_name="Loại cơ quan", widget=ChoiceLabelWidget(AgencyKind))
+    unit = fields.Field(attribute="unit", column_name="Mã địa bàn", widget=UnitWidget(MAP_COLUMN))
+    unit_map = fields.Field(attribute="unit__admin_map", column_name=MAP_COLUMN, readonly=True)
+    valid_from = fields.Field(attribute="valid_from", column_name="Hiệu lực từ", widget=VietnameseDateWidget())
+    valid_to = fields.Field(attribute="valid_to", column_name="Hiệu lực đến", widget=VietnameseDateWidget())
+    note = fields.Field(attribute="note", column_name="Ghi chú")
+
+    class Meta(WorkbookResource.Meta):
+        model = Agency
+        import_id_fields = ["code"]
+        fields = ["code", "name", "short_name", "kind", "unit", "unit_map", "valid_from", "valid_to", "note"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("unit")
+
+
+class AgencySuccessionResource(WorkbookResource):
+    predecessor = fields.Field(attribute="predecessor", column_name="Mã cơ quan cũ", widget=AgencyWidget())
+    successor = fields.Field(attribute="successor", column_name="Mã cơ quan mới", widget=AgencyWidget())
+    effective_on = fields.Field(attribute="effective_on", column_name="Ngày hiệu lực", widget=VietnameseDateWidget())
+    scope = fields.Field(attribute="scope", column_name="Phạm vi chuyển giao")
+    basis = fields.Field(attribute="basis", column_name="Căn cứ")
+
+    class Meta(WorkbookResource.Meta):
+        model = AgencySuccession
+        import_id_fields = ["predecessor", "successor"]
+        fields = ["predecessor", "successor", "effective_on", "scope", "basis"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("predecessor", "successor")
+
+
+ISSUER_COLUMN = "Mã cơ quan ban hành"
+
+
+class DocumentResource(WorkbookResource):
+    number = fields.Field(attribute="number", column_name="Số hiệu")
+    issuer = fields.Field(attribute="issuer", column_name=ISSUER_COLUMN, widget=AgencyWidget())
+    kind = fields.Field(attribute="kind", column_name="Loại văn bản", widget=ChoiceLabelWidget(DocumentKind))
+    title = fields.Field(attribute="title", column_name="Trích yếu")
+    territory = fields.Field(attribute="territory", column_name="Mã địa bàn", widget=UnitWidget(MAP_COLUMN))
+    territory_map = fields.Field(attribute="territory__admin_map", column_name=MAP_COLUMN, readonly=True)
+    signer = fields.Field(attribute="signer", column_name="Người ký")
+    signer_title = fields.Field(attribute="signer_title", column_name="Chức vụ người ký")
+    issued_on = fields.Field(attribute="issued_on", column_name="Ngày ban hành", widget=VietnameseDateWidget())
+    start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=IntegerWidget())
+    end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=IntegerWidget())
+    is_held = fields.Field(attribute="is_held", column_name="Có văn bản", widget=YesNoWidget())
+    source = fields.Field(attribute="source", column_name="Nguồn")
+    note = fields.Field(attribute="note", column_name="Ghi chú")
+
+    class Meta(WorkbookResource.Meta):
+        model = Document
+        import_id_fields = ["issuer", "number"]
+        fields = [
+            "number", "issuer", "kind", "title", "territory", "territory_map", "signer", "signer_title",
+            "issued_on", "start_year", "end_year", "is_held", "source", "note",
+        ]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("issuer", "territory")
+
+
+class DocumentBasisResource(WorkbookResource):
+    document = fields.Field(attribute="document", column_name="Số hiệu", widget=DocumentWidget(ISSUER_COLUMN))
+    document_issuer = fields.Field(attribute="document__issuer__code", column_name=ISSUER_COLUMN, readonly=True)
+    basis = fields.Field(
+        attribute="basis", column_name="Số hiệu căn cứ", widget=DocumentWidget("Mã cơ quan ban hành căn cứ")
+    )
+    basis_issuer = fields.Field(
+        attribute="basis__issuer__code", column_name="Mã cơ quan ban hành căn cứ", readonly=True
+    )
+
+    class Meta(WorkbookResource.Meta):
+        model = DocumentBasis
+        import_id_fields = ["document", "basis"]
+        fields = ["document", "document_issuer", "basis", "basis_issuer"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("document__issuer", "basis__issuer")
+
+    def before_save_instance(self, instance, row, **kwargs):
+        from plans.services import ensure_basis_keeps_cascade_acyclic
+
+        ensure_basis_keeps_cascade_acyclic(document=instance.document, basis=instance.basis)
+
+
+DOCUMENT_COLUMN = "Số hiệu văn bản"
+
+
+class TaskResource(WorkbookResource):
+    document = fields.Field(attribute="document", column_name=DOCUMENT_COLUMN, widget=DocumentWidget(ISSUER_COLUMN))
+    document_issuer = fields.Field(attribute="document__issuer__code", column_name=ISSUER_COLUMN, readonly=True)
+    number = fields.Field(attribute="number", column_name="Số thứ tự")
+    parent = fields.Field(
+        attribute="parent", column_name="Số thứ tự mục cha", widget=TaskParentWidget(DOCUMENT_COLUMN, ISSUER_COLUMN)
+    )
+    title = fields.Field(attribute="title", column_name="Tiêu đề")
+    text = fields.Field(attribute="text", column_name="Nội dung")
+    lead_agency = fields.Field(attribute="lead_agency", column_name="Mã cơ quan chủ trì", widget=AgencyWidget())
+    coordinating_agencies = fields.Field(
+        attribute="coordinating_agencies", column_name="Mã cơ quan phối hợp", widget=AgencyListWidget()
+    )
+    deadline_text = fields.Field(attribute="deadline_text", column_name="Thời hạn")
+    due_on = fields.Field(attribute="due_on", column_name="Hạn hoàn thành", widget=VietnameseDateWidget())
+    recurrence = fields.Field(
+        attribute="recurrence", column_name="Tần suất", widget=ChoiceLabelWidget(Recurrence, allow_blank=True)
+    )
+    implements = fields.Field(attribute="implements", column_name="Thực hiện nhiệm vụ", widget=TaskReferenceListWidget())
+    position = fields.Field(attribute="position", column_name="Thứ tự", widget=IntegerWidget())
+
+    class Meta(WorkbookResource.Meta):
+        model = Task
+        import_id_fields = ["document", "number"]
+        fields = [
+            "document", "document_issuer", "number", "parent", "title", "text", "lead_agency",
+            "coordinating_agencies", "deadline_text", "due_on", "recurrence", "implements", "position",
+        ]
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("document__issuer", "parent", "lead_agency")
+            .prefetch_related("coordinating_agencies", "implements__document__issuer")
+        )

@@ -1,0 +1,34 @@
+"""Writes to the cascade. Keyword-only, validated, atomic."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from plans.models import Document, DocumentBasis
+
+
+def ensure_basis_keeps_cascade_acyclic(*, document: Document, basis: Document) -> None:
+    """Refuse a basis link that would make a document rest, directly or not, on itself."""
+    if document.pk == basis.pk:
+        raise ValidationError("Văn bản không thể là căn cứ của chính nó.")
+    # Walk up from the proposed basis; reaching `document` means the link closes a cycle.
+    seen: set[int] = set()
+    frontier = {basis.pk}
+    while frontier:
+        if document.pk in frontier:
+            raise ValidationError(
+                f"Không thể lấy {basis} làm căn cứ của {document}: {basis} đã (trực tiếp hoặc gián tiếp) "
+                f"căn cứ vào {document}."
+            )
+        seen |= frontier
+        frontier = set(
+            DocumentBasis.objects.filter(document_id__in=frontier).values_list("basis_id", flat=True)
+        ) - seen
+
+
+@transaction.atomic
+def add_basis(*, document: Document, basis: Document) -> DocumentBasis:
+    ensure_basis_keeps_cascade_acyclic(document=document, basis=basis)
+    link = DocumentBasis(document=document, basis=basis)
+    link.full_clean()
+    link.save()
+    return link

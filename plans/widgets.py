@@ -1,0 +1,256 @@
+"""django-import-export widgets for the plan workbook: Vietnamese values, natural keys.
+
+Every sheet of the workbook references other records by natural keys a person can type:
+agencies by code, units by code and map, documents by number and issuer, tasks and targets
+by document and number. Errors are raised as ValueError with a Vietnamese message; the import
+reports them against the row and column.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
+
+from plans.models import AdministrativeUnit, Agency, Document, Task
+from plans.text import format_number, parse_number
+
+LIST_SEPARATOR = ";"
+REF_SEPARATOR = "|"
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class VietnameseDecimalWidget(Widget):
+    """1,5 and 75.000 as typed in Vietnam; numbers from a spreadsheet cell pass as they are."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return Decimal(str(value))
+        text = _text(value)
+        return parse_number(text) if text else None
+
+    def render(self, value, obj=None, **kwargs):
+        return format_number(value, max_decimals=4)
+
+
+class VietnameseDateWidget(Widget):
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            return datetime.strptime(text, "%d/%m/%Y").date()
+        except ValueError:
+            raise ValueError(f"Ngày “{text}” không đúng dạng ngày/tháng/năm (ví dụ 09/02/2022).") from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value.strftime("%d/%m/%Y") if value else ""
+
+
+class YesNoWidget(Widget):
+    YES, NO = "Có", "Không"
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value).lower()
+        if text in {"có", "co", "x", "1", "true"}:
+            return True
+        if text in {"không", "khong", "0", "false", ""}:
+            return False
+        raise ValueError(f"“{value}” phải là “Có” hoặc “Không”.")
+
+    def render(self, value, obj=None, **kwargs):
+        return self.YES if value else self.NO
+
+
+class ChoiceLabelWidget(Widget):
+    """A choice written with its Vietnamese label ("Kế hoạch"), stored as its value ("plan")."""
+
+    def __init__(self, choices: type[models.Choices], allow_blank: bool = False, **kwargs):
+        self.choices = choices
+        self.allow_blank = allow_blank
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value)
+        if not text:
+            if self.allow_blank:
+                return ""
+            raise ValueError("Không được để trống.")
+        for choice_value, label in self.choices.choices:
+            if text.lower() in {str(label).lower(), str(choice_value).lower()}:
+                return choice_value
+        allowed = ", ".join(f"“{label}”" for value_, label in self.choices.choices if value_ != "")
+        raise ValueError(f"“{text}” không có trong danh mục; dùng một trong: {allowed}.")
+
+    def render(self, value, obj=None, **kwargs):
+        if value in (None, ""):
+            return ""
+        return str(self.choices(value).label)
+
+
+class AgencyWidget(ForeignKeyWidget):
+    def __init__(self, **kwargs):
+        super().__init__(Agency, "code", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(_text(value), row, **kwargs)
+        except Agency.DoesNotExist:
+            raise ValueError(f"Không có cơ quan mã “{value}” (xem sheet cơ quan).") from None
+
+
+class AgencyListWidget(ManyToManyWidget):
+    def __init__(self, **kwargs):
+        super().__init__(Agency, separator=LIST_SEPARATOR, field="code", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        codes = [c.strip() for c in _text(value).split(LIST_SEPARATOR) if c.strip()]
+        found = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise ValueError(f"Không có cơ quan mã: {', '.join(missing)}.")
+        return [found[c] for c in codes]
+
+
+def unit_reference(unit: AdministrativeUnit) -> str:
+    return f"{unit.code}@{unit.admin_map}"
+
+
+def find_unit(code: str, admin_map: str) -> AdministrativeUnit:
+    try:
+        return AdministrativeUnit.objects.get(code=code, admin_map=admin_map)
+    except AdministrativeUnit.DoesNotExist:
+        map_label = f"bản đồ {admin_map} tỉnh" if admin_map else "cả nước/vùng"
+        raise ValueError(
+            f"Không có địa bàn mã “{code}” ({map_label}). Đã nạp bản đồ hành chính chưa (manage.py load_units)?"
+        ) from None
+
+
+class UnitWidget(Widget):
+    """The unit whose code is in this column and whose map is in `map_column`."""
+
+    def __init__(self, map_column: str, **kwargs):
+        self.map_column = map_column
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        code = _text(value)
+        if not code:
+            return None
+        return find_unit(code, _text((row or {}).get(self.map_column)))
+
+    def render(self, value, obj=None, **kwargs):
+        return value.code if value else ""
+
+
+class UnitListWidget(ManyToManyWidget):
+    """`code@map;code@map` (map empty for the nation and the regions: `VN@;DBSCL@`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(AdministrativeUnit, separator=LIST_SEPARATOR, **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        units = []
+        for ref in (r.strip() for r in _text(value).split(LIST_SEPARATOR)):
+            if not ref:
+                continue
+            code, _, admin_map = ref.partition("@")
+            units.append(find_unit(code.strip(), admin_map.strip()))
+        return units
+
+    def render(self, value, obj=None, **kwargs):
+        return LIST_SEPARATOR.join(unit_reference(u) for u in value.all()) if value is not None else ""
+
+
+def find_document(number: str, issuer_code: str) -> Document:
+    try:
+        return Document.objects.get(number=number, issuer__code=issuer_code)
+    except Document.DoesNotExist:
+        raise ValueError(f"Không có văn bản số “{number}” của cơ quan “{issuer_code}”.") from None
+
+
+class DocumentWidget(Widget):
+    """The document numbered in this column, issued by the agency in `issuer_column`."""
+
+    def __init__(self, issuer_column: str, **kwargs):
+        self.issuer_column = issuer_column
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        number = _text(value)
+        if not number:
+            return None
+        return find_document(number, _text((row or {}).get(self.issuer_column)))
+
+    def render(self, value, obj=None, **kwargs):
+        return value.number if value else ""
+
+
+def split_reference(ref: str, what: str) -> tuple[str, str, str]:
+    parts = [p.strip() for p in ref.split(REF_SEPARATOR)]
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(
+            f"Tham chiếu {what} “{ref}” phải có dạng số hiệu văn bản|mã cơ quan ban hành|số thứ tự "
+            f"(ví dụ 160/NQ-CP|tw-cp|1)."
+        )
+    return parts[0], parts[1], parts[2]
+
+
+class TaskParentWidget(Widget):
+    """The parent task: a number within the same document as the row."""
+
+    def __init__(self, document_column: str, issuer_column: str, **kwargs):
+        self.document_column = document_column
+        self.issuer_column = issuer_column
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        number = _text(value)
+        if not number:
+            return None
+        row = row or {}
+        document = find_document(_text(row.get(self.document_column)), _text(row.get(self.issuer_column)))
+        try:
+            return Task.objects.get(document=document, number=number)
+        except Task.DoesNotExist:
+            raise ValueError(
+                f"Mục cha “{number}” chưa có trong văn bản {document.number}; mục cha phải đứng trước mục con."
+            ) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value.number if value else ""
+
+
+class TaskReferenceListWidget(ManyToManyWidget):
+    """Tasks of other documents: `số hiệu|mã cơ quan|số thứ tự;...`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Task, separator=LIST_SEPARATOR, **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        tasks = []
+        for ref in (r.strip() for r in _text(value).split(LIST_SEPARATOR)):
+            if not ref:
+                continue
+            number, issuer_code, task_number = split_reference(ref, "nhiệm vụ")
+            document = find_document(number, issuer_code)
+            try:
+                tasks.append(Task.objects.get(document=document, number=task_number))
+            except Task.DoesNotExist:
+                raise ValueError(f"Văn bản {number} không có nhiệm vụ số “{task_number}”.") from None
+        return tasks
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return LIST_SEPARATOR.join(
+            REF_SEPARATOR.join((t.document.number, t.document.issuer.code, t.number))
+            for t in value.select_related("document__issuer")
+        )
