@@ -1,0 +1,136 @@
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+
+from plans.models import (
+    AdministrativeUnit,
+    Agency,
+    AgencySuccession,
+    Document,
+    DocumentBasis,
+    Membership,
+    Task,
+    UnitSuccession,
+)
+from plans.resources import (
+    AgencyResource,
+    AgencySuccessionResource,
+    DocumentBasisResource,
+    DocumentResource,
+    TaskResource,
+)
+from plans.text import search_key
+
+
+class AccentInsensitiveSearchMixin:
+    """Admin search on the stored diacritic-free key: "hau giang" finds "Hậu Giang".
+
+    The same on SQLite and PostgreSQL, and it serves the admin's autocomplete too.
+    """
+
+    search_fields = ["search_key"]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term:
+            return queryset, False
+        for word in search_key(search_term).split():
+            queryset = queryset.filter(search_key__contains=word)
+        return queryset, False
+
+
+class UnitSuccessionInline(admin.TabularInline):
+    model = UnitSuccession
+    fk_name = "predecessor"
+    autocomplete_fields = ["successor"]
+    extra = 0
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(AccentInsensitiveSearchMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "level", "admin_map", "parent", "valid_from", "valid_to"]
+    list_filter = ["level", "admin_map", "region"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent", "region"]
+    inlines = [UnitSuccessionInline]
+    show_full_result_count = False
+
+
+@admin.register(UnitSuccession)
+class UnitSuccessionAdmin(admin.ModelAdmin):
+    list_display = ["predecessor", "successor", "effective_on", "share", "is_main"]
+    list_filter = ["effective_on", "is_main", "predecessor__level"]
+    list_select_related = ["predecessor", "successor"]
+    autocomplete_fields = ["predecessor", "successor"]
+    search_fields = ["predecessor__search_key", "successor__search_key"]
+
+
+class AgencySuccessionInline(admin.TabularInline):
+    model = AgencySuccession
+    fk_name = "predecessor"
+    autocomplete_fields = ["successor"]
+    extra = 0
+
+
+@admin.register(Agency)
+class AgencyAdmin(AccentInsensitiveSearchMixin, ImportExportModelAdmin):
+    resource_classes = [AgencyResource]
+    list_display = ["code", "name", "kind", "unit", "valid_to"]
+    list_filter = ["kind", "unit__level"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]
+    inlines = [AgencySuccessionInline]
+
+
+@admin.register(AgencySuccession)
+class AgencySuccessionAdmin(ImportExportModelAdmin):
+    resource_classes = [AgencySuccessionResource]
+    list_display = ["predecessor", "successor", "effective_on", "scope"]
+    list_select_related = ["predecessor", "successor"]
+    autocomplete_fields = ["predecessor", "successor"]
+    list_filter = ["effective_on"]
+
+
+class DocumentBasisInline(admin.TabularInline):
+    model = DocumentBasis
+    fk_name = "document"
+    autocomplete_fields = ["basis"]
+    extra = 0
+
+
+@admin.register(Document)
+class DocumentAdmin(AccentInsensitiveSearchMixin, ImportExportModelAdmin):
+    resource_classes = [DocumentResource]
+    list_display = ["number", "kind", "issuer", "territory", "issued_on", "is_held"]
+    list_filter = ["kind", "is_held", "territory__level"]
+    list_select_related = ["issuer", "territory"]
+    autocomplete_fields = ["issuer", "territory"]
+    inlines = [DocumentBasisInline]
+
+
+@admin.register(DocumentBasis)
+class DocumentBasisAdmin(ImportExportModelAdmin):
+    resource_classes = [DocumentBasisResource]
+    list_display = ["document", "basis"]
+    list_select_related = ["document", "basis"]
+    autocomplete_fields = ["document", "basis"]
+
+
+@admin.register(Task)
+class TaskAdmin(AccentInsensitiveSearchMixin, ImportExportModelAdmin):
+    resource_classes = [TaskResource]
+    list_display = ["number", "short_title", "document", "lead_agency", "deadline_text", "due_on", "recurrence"]
+    list_filter = ["recurrence", "document"]
+    list_select_related = ["document", "lead_agency"]
+    autocomplete_fields = ["document", "parent", "lead_agency", "coordinating_agencies", "implements"]
+
+    @admin.display(description="Tiêu đề / nội dung")
+    def short_title(self, task: Task) -> str:
+        return (task.title or task.text)[:90]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "agency"]
+    list_filter = ["role"]
+    list_select_related = ["user", "unit", "agency"]
+    autocomplete_fields = ["user", "unit", "agency"]
+    search_fields = ["user__username", "unit__search_key", "agency__search_key"]
