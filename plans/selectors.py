@@ -23,32 +23,51 @@ ROOT_DOCUMENT_NUMBER = "05-CT/TW"
 @dataclass
 class CascadeNode:
     document: Document
+    other_bases: list[Document] = field(default_factory=list)
     children: list["CascadeNode"] = field(default_factory=list)
 
 
 def cascade_tree(root_number: str = ROOT_DOCUMENT_NUMBER) -> list[CascadeNode]:
     """Documents that implement the root, directly or through others, as a tree (two queries).
 
-    The cascade is a DAG: a document resting on two documents of the tree appears under each.
+    The cascade is a DAG; to show it as a tree each document hangs under its deepest basis
+    (the most specific one: KH 18 under NQ 160 rather than under CT 05) and lists the others.
     """
     documents = {
-        d.pk: d
-        for d in Document.objects.select_related("issuer", "territory").order_by("issued_on", "number")
+        d.pk: d for d in Document.objects.select_related("issuer", "territory").order_by("issued_on", "number")
     }
-    children_of: dict[int, list[int]] = defaultdict(list)
+    bases_of: dict[int, list[int]] = defaultdict(list)
     for document_id, basis_id in DocumentBasis.objects.values_list("document_id", "basis_id"):
-        children_of[basis_id].append(document_id)
+        bases_of[document_id].append(basis_id)
 
-    def build(document_id: int, path: frozenset[int]) -> CascadeNode:
-        node = CascadeNode(documents[document_id])
-        kids = sorted(children_of.get(document_id, []), key=lambda pk: (documents[pk].issued_on is None, documents[pk].issued_on, documents[pk].number))
-        for child_id in kids:
-            if child_id not in path:
-                node.children.append(build(child_id, path | {child_id}))
-        return node
+    depth: dict[int, int] = {}
 
-    roots = [pk for pk, d in documents.items() if d.number == root_number]
-    return [build(pk, frozenset({pk})) for pk in roots]
+    def depth_of(pk: int, path: frozenset[int] = frozenset()) -> int:
+        # Longest chain of bases up to the root; -1 when the root is not above this document.
+        if pk not in depth:
+            if documents[pk].number == root_number:
+                depth[pk] = 0
+            else:
+                above = [depth_of(b, path | {pk}) for b in bases_of.get(pk, []) if b not in path]
+                reachable = [d for d in above if d >= 0]
+                depth[pk] = max(reachable) + 1 if reachable else -1
+        return depth[pk]
+
+    def sort_key(pk: int):
+        d = documents[pk]
+        return (d.issued_on is None, d.issued_on, d.number)
+
+    nodes = {pk: CascadeNode(d) for pk, d in documents.items() if depth_of(pk) >= 0}
+    roots = []
+    for pk in sorted(nodes, key=sort_key):
+        bases = [b for b in bases_of.get(pk, []) if b in nodes]
+        if not bases:
+            roots.append(nodes[pk])
+            continue
+        parent = max(bases, key=lambda b: (depth[b], documents[b].issued_on is not None, documents[b].issued_on))
+        nodes[parent].children.append(nodes[pk])
+        nodes[pk].other_bases = [documents[b] for b in bases if b != parent]
+    return roots
 
 
 # A document's level is its issuer's: NQ 54-NQ/TW is central although it concerns one province.

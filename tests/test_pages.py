@@ -39,6 +39,13 @@ def test_the_login_page_is_vietnamese(client, db):
     assert response["Content-Language"] == "vi"
 
 
+def test_pages_are_vietnamese_whatever_the_browser_asks_until_the_user_switches(logged_in_client, settings):
+    response = logged_in_client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "vi"
+    logged_in_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert logged_in_client.get(reverse("home"))["Content-Language"] == "en"
+
+
 def test_home_shows_the_cascade_from_chi_thi_05_down_to_bao_loc(logged_in_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         response = logged_in_client.get(reverse("home"))
@@ -48,6 +55,10 @@ def test_home_shows_the_cascade_from_chi_thi_05_down_to_bao_loc(logged_in_client
         assert number in html, number
     # Bảo Lộc's programme sits below Lâm Đồng's NQ 09, itself below CT 05.
     assert html.index("05-CT/TW") < html.index("09-NQ/TU") < html.index("chưa rõ số (CTr thực hiện NQ 09)")
+    # A document resting on several bases appears once, under the most specific one, naming the others.
+    assert html.count("<strong>Kế hoạch 18/KH-UBND</strong>") == 1
+    assert html.index("<strong>Nghị quyết 160/NQ-CP</strong>") < html.index("<strong>Kế hoạch 18/KH-UBND</strong>")
+    assert "Căn cứ thêm" in html
 
 
 def test_document_list_filters_by_province_level_issuer_and_accentless_search(logged_in_client, django_assert_max_num_queries):
