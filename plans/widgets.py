@@ -6,6 +6,7 @@ by document and number. Errors are raised as ValueError with a Vietnamese messag
 reports them against the row and column.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -133,21 +134,31 @@ def find_unit(code: str, admin_map: str) -> AdministrativeUnit:
         ) from None
 
 
-class UnitWidget(Widget):
-    """The unit whose code is in this column and whose map is in `map_column`."""
+class QualifiedReferenceWidget(Widget):
+    """A record named by this column's value together with another column of the same row:
+    a unit by code and map, a document by number and issuer."""
 
-    def __init__(self, map_column: str, **kwargs):
-        self.map_column = map_column
+    def __init__(self, other_column: str, find: Callable[[str, str], models.Model], key_attribute: str, **kwargs):
+        self.other_column = other_column
+        self.find = find
+        self.key_attribute = key_attribute
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        code = _text(value)
-        if not code:
+        key = _text(value)
+        if not key:
             return None
-        return find_unit(code, _text((row or {}).get(self.map_column)))
+        return self.find(key, _text((row or {}).get(self.other_column)))
 
     def render(self, value, obj=None, **kwargs):
-        return value.code if value else ""
+        return getattr(value, self.key_attribute) if value else ""
+
+
+class UnitWidget(QualifiedReferenceWidget):
+    """The unit whose code is in this column and whose map is in the other column."""
+
+    def __init__(self, map_column: str, **kwargs):
+        super().__init__(map_column, find_unit, "code", **kwargs)
 
 
 class UnitListWidget(ManyToManyWidget):
@@ -176,21 +187,11 @@ def find_document(number: str, issuer_code: str) -> Document:
         raise ValueError(f"Không có văn bản số “{number}” của cơ quan “{issuer_code}”.") from None
 
 
-class DocumentWidget(Widget):
-    """The document numbered in this column, issued by the agency in `issuer_column`."""
+class DocumentWidget(QualifiedReferenceWidget):
+    """The document numbered in this column, issued by the agency in the other column."""
 
     def __init__(self, issuer_column: str, **kwargs):
-        self.issuer_column = issuer_column
-        super().__init__(**kwargs)
-
-    def clean(self, value, row=None, **kwargs):
-        number = _text(value)
-        if not number:
-            return None
-        return find_document(number, _text((row or {}).get(self.issuer_column)))
-
-    def render(self, value, obj=None, **kwargs):
-        return value.number if value else ""
+        super().__init__(issuer_column, find_document, "number", **kwargs)
 
 
 def split_reference(ref: str, what: str) -> tuple[str, str, str]:
