@@ -2,12 +2,26 @@
 
 from decimal import Decimal
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plans.models import AdministrativeUnit, Document, SearchKeyMixin
+from plans.models import (
+    AdministrativeUnit,
+    Document,
+    ReportingPeriod,
+    ReviewedRecord,
+    ReviewStatus,
+    SearchKeyMixin,
+    Task,
+    TaskReport,
+    period_constraint,
+)
 from plans.text import format_number
 
 
@@ -171,10 +185,9 @@ class Target(models.Model):
         return " ".join(part for part in (self.get_change_direction_display(), text) if part)
 
 
-class PeriodKind(models.TextChoices):
-    YEAR = "year", _("Năm")
-    HALF = "half", _("6 tháng")
-    QUARTER = "quarter", _("Quý")
+# The reporting period and the review workflow are shared with task reports (plans).
+PeriodKind = ReportingPeriod
+ActualStatus = ReviewStatus
 
 
 class ActualSource(models.TextChoices):
@@ -184,14 +197,7 @@ class ActualSource(models.TextChoices):
     ILLUSTRATIVE = "illustrative", _("Minh họa")
 
 
-class ActualStatus(models.TextChoices):
-    DRAFT = "draft", _("Nháp")
-    SUBMITTED = "submitted", _("Đã gửi")
-    APPROVED = "approved", _("Đã duyệt")
-    RETURNED = "returned", _("Trả lại")
-
-
-class Actual(models.Model):
+class Actual(ReviewedRecord):
     """A reported value of one indicator, for one unit and period."""
 
     indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="actuals", verbose_name=_("chỉ số"))
@@ -205,13 +211,6 @@ class Actual(models.Model):
     numerator = models.DecimalField(_("tử số"), max_digits=16, decimal_places=4, null=True, blank=True)
     denominator = models.DecimalField(_("mẫu số"), max_digits=16, decimal_places=4, null=True, blank=True)
     source = models.CharField(_("nguồn số liệu"), max_length=20, choices=ActualSource.choices, default=ActualSource.ENTERED)
-    status = models.CharField(_("trạng thái"), max_length=20, choices=ActualStatus.choices, default=ActualStatus.DRAFT)
-    review_comment = models.TextField(_("ý kiến người duyệt"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người nhập")
-    )
-    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:
         verbose_name = _("số liệu thực hiện")
@@ -221,12 +220,7 @@ class Actual(models.Model):
             models.UniqueConstraint(
                 fields=["indicator", "unit", "period_kind", "year", "period_number"], name="actual_unique_per_period"
             ),
-            models.CheckConstraint(
-                condition=(Q(period_kind=PeriodKind.YEAR) & Q(period_number=0))
-                | (Q(period_kind=PeriodKind.HALF) & Q(period_number__gte=1) & Q(period_number__lte=2))
-                | (Q(period_kind=PeriodKind.QUARTER) & Q(period_number__gte=1) & Q(period_number__lte=4)),
-                name="actual_period_number_matches_kind",
-            ),
+            period_constraint("actual_period_number_matches_kind"),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | (Q(numerator__isnull=False) & Q(denominator__isnull=False)),
                 name="actual_has_value_or_fraction",
@@ -245,12 +239,6 @@ class Actual(models.Model):
         return f"{self.indicator.code} {self.unit.name} {self.period_label}: {self.effective_value}"
 
     @property
-    def period_label(self) -> str:
-        if self.period_kind == PeriodKind.YEAR:
-            return str(self.year)
-        return f"{self.get_period_kind_display()} {self.period_number}/{self.year}"
-
-    @property
     def effective_value(self) -> Decimal | None:
         """The value, or the rate in percent from numerator and denominator."""
         if self.value is not None:
@@ -258,3 +246,83 @@ class Actual(models.Model):
         if self.numerator is not None and self.denominator:
             return (self.numerator * 100 / self.denominator).quantize(Decimal("0.0001"))
         return None
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # Stored under a random name: the original name is kept in the row, never trusted as a path.
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class Evidence(models.Model):
+    """A file that supports a reported figure or a task report. Served only to those who may see it."""
+
+    task_report = models.ForeignKey(
+        TaskReport, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("báo cáo nhiệm vụ")
+    )
+    actual = models.ForeignKey(
+        Actual, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("số liệu")
+    )
+    file = models.FileField(_("tệp"), upload_to=evidence_path)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    size = models.PositiveIntegerField(_("dung lượng"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("minh chứng")
+        verbose_name_plural = _("minh chứng")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(task_report__isnull=False) & Q(actual__isnull=True))
+                | (Q(task_report__isnull=True) & Q(actual__isnull=False)),
+                name="evidence_belongs_to_exactly_one_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+
+
+class ExplanationRequest(models.Model):
+    """A leader's "yêu cầu giải trình" on a lagging target or an overdue task, and the answer."""
+
+    target = models.ForeignKey(
+        Target, models.CASCADE, null=True, blank=True, related_name="explanation_requests", verbose_name=_("chỉ tiêu")
+    )
+    task = models.ForeignKey(
+        Task, models.CASCADE, null=True, blank=True, related_name="explanation_requests", verbose_name=_("nhiệm vụ")
+    )
+    unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="+", verbose_name=_("địa bàn"))
+    question = models.TextField(_("nội dung yêu cầu"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("người yêu cầu"))
+    requested_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
+    due_on = models.DateField(_("hạn trả lời"), null=True, blank=True)
+    answer = models.TextField(_("nội dung giải trình"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("người giải trình")
+    )
+    answered_at = models.DateTimeField(_("giải trình lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("yêu cầu giải trình")
+        verbose_name_plural = _("yêu cầu giải trình")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(target__isnull=False) & Q(task__isnull=True)) | (Q(target__isnull=True) & Q(task__isnull=False)),
+                name="explanation_is_about_a_target_or_a_task",
+            ),
+            models.CheckConstraint(
+                condition=(Q(answer="") & Q(answered_at__isnull=True)) | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="explanation_answer_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target or self.task}: {self.question[:60]}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None

@@ -3,10 +3,14 @@
 UI strings are Vietnamese source strings wrapped for translation (English in locale/en).
 """
 
+import uuid
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plans.text import search_key
@@ -415,3 +419,135 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.agency or self.unit}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting: shared workflow, task progress reports, the audit trail
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Đã gửi")
+    APPROVED = "approved", _("Đã duyệt")
+    RETURNED = "returned", _("Trả lại")
+
+
+class ReportingPeriod(models.TextChoices):
+    YEAR = "year", _("Năm")
+    HALF = "half", _("6 tháng")
+    QUARTER = "quarter", _("Quý")
+
+
+def period_constraint(name: str) -> models.CheckConstraint:
+    """0 for a whole year, 1–2 for a half, 1–4 for a quarter."""
+    return models.CheckConstraint(
+        condition=(Q(period_kind=ReportingPeriod.YEAR) & Q(period_number=0))
+        | (Q(period_kind=ReportingPeriod.HALF) & Q(period_number__gte=1) & Q(period_number__lte=2))
+        | (Q(period_kind=ReportingPeriod.QUARTER) & Q(period_number__gte=1) & Q(period_number__lte=4)),
+        name=name,
+    )
+
+
+class ReviewedRecord(models.Model):
+    """What a reported figure and a task report share: workflow, optimistic lock, late corrections."""
+
+    status = models.CharField(_("trạng thái"), max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    review_comment = models.TextField(_("ý kiến người duyệt"), blank=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    is_late_correction = models.BooleanField(_("sửa sau khi đã duyệt"), default=False)
+    correction_reason = models.TextField(_("lý do sửa"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người nhập")
+    )
+    submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người duyệt")
+    )
+    reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == ReviewStatus.APPROVED
+
+    @property
+    def period_label(self) -> str:
+        if self.period_kind == ReportingPeriod.YEAR:
+            return str(self.year)
+        return f"{self.get_period_kind_display()} {self.period_number}/{self.year}"
+
+
+class ProgressState(models.TextChoices):
+    NOT_STARTED = "not_started", _("Chưa triển khai")
+    IN_PROGRESS = "in_progress", _("Đang thực hiện")
+    COMPLETED = "completed", _("Đã hoàn thành")
+
+
+class TaskReport(ReviewedRecord):
+    """An agency's report on a task for one reporting period."""
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="reports", verbose_name=_("nhiệm vụ"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="task_reports", verbose_name=_("cơ quan báo cáo"))
+    period_kind = models.CharField(_("kỳ"), max_length=10, choices=ReportingPeriod.choices, default=ReportingPeriod.YEAR)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    period_number = models.PositiveSmallIntegerField(_("số kỳ"), default=0)
+    progress = models.CharField(_("tiến độ"), max_length=20, choices=ProgressState.choices)
+    percent_done = models.PositiveSmallIntegerField(_("phần trăm hoàn thành"), default=0)
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    narrative = models.TextField(_("kết quả thực hiện"))
+
+    class Meta:
+        verbose_name = _("báo cáo nhiệm vụ")
+        verbose_name_plural = _("báo cáo nhiệm vụ")
+        ordering = ["task", "year", "period_kind", "period_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "agency", "period_kind", "year", "period_number"], name="task_report_unique_per_period"
+            ),
+            period_constraint("task_report_period_number_matches_kind"),
+            models.CheckConstraint(condition=Q(percent_done__lte=100), name="task_report_percent_at_most_100"),
+            models.CheckConstraint(
+                condition=~Q(progress=ProgressState.COMPLETED) | (Q(completed_on__isnull=False) & Q(percent_done=100)),
+                name="task_report_completed_has_date_and_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} – {self.period_label}"
+
+
+class AuditEntry(models.Model):
+    """One change to a target, actual, task report or membership: kept forever, never edited."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", models.PROTECT, verbose_name=_("loại"))
+    object_id = models.PositiveBigIntegerField(_("mã đối tượng"))
+    object_repr = models.CharField(_("đối tượng"), max_length=300)
+    action = models.CharField(_("thao tác"), max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("người thực hiện")
+    )
+    at = models.DateTimeField(_("lúc"), auto_now_add=True, db_index=True)
+    before = models.JSONField(_("trước"), null=True, blank=True)
+    after = models.JSONField(_("sau"), null=True, blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+
+    class Meta:
+        verbose_name = _("nhật ký thay đổi")
+        verbose_name_plural = _("nhật ký thay đổi")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Nhật ký thay đổi không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Nhật ký thay đổi không được xóa.")

@@ -34,3 +34,32 @@ def unit(code: str, admin_map: str = AdminMap.LEGACY) -> AdministrativeUnit:
 
 def document(number: str, issuer_code: str) -> Document:
     return Document.objects.get(number=number, issuer__code=issuer_code)
+
+
+def make_user(username: str, role: str | None = None, unit_ref: tuple[str, str] = ("VN", ""), agency_code: str | None = None):
+    from plans.models import Agency, Membership
+
+    user = get_user_model().objects.create_user(username, password="mat-khau-thu-nghiem")
+    if role:
+        Membership.objects.create(
+            user=user, unit=unit(*unit_ref), role=role,
+            agency=Agency.objects.get(code=agency_code) if agency_code else None,
+        )
+    return user
+
+
+@pytest.fixture
+def personas(db):
+    """Officers of two provinces, a reviewer above the first, a leader, an admin and an outsider."""
+    from types import SimpleNamespace
+
+    from plans.models import Role
+
+    return SimpleNamespace(
+        officer_hg=make_user("canbo.hg", Role.OFFICER, ("92", AdminMap.CURRENT), "ct-so-nnmt"),
+        officer_hue=make_user("canbo.hue", Role.OFFICER, ("46", AdminMap.CURRENT), "tth-so-nnmt"),
+        reviewer_hg=make_user("duyet.hg", Role.REVIEWER, ("92", AdminMap.CURRENT), "ct-ubnd"),
+        leader=make_user("lanhdao", Role.LEADER),
+        admin=make_user("quantri", Role.ADMIN),
+        outsider=make_user("nguoingoai"),
+    )

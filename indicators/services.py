@@ -1,0 +1,312 @@
+"""Writes of reported figures: entry, submission, review, late correction, evidence, explanations.
+
+Every function checks the user's right through plans.access, validates with Vietnamese messages,
+writes an audit entry and runs in one transaction.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from indicators.models import (
+    Actual,
+    ActualSource,
+    Evidence,
+    ExplanationRequest,
+    Indicator,
+    MeasureUnit,
+    PeriodKind,
+    Target,
+)
+from plans import workflow
+from plans.access import Action, require
+from plans.models import AdministrativeUnit, ReviewStatus, Task, TaskReport
+
+COUNT_UNITS = {
+    MeasureUnit.HOUSEHOLDS, MeasureUnit.PERSONS, MeasureUnit.WORKERS,
+    MeasureUnit.COMMUNES, MeasureUnit.VILLAGES, MeasureUnit.DISTRICTS,
+}
+RATE_UNITS = {MeasureUnit.PERCENT}
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+# Extension -> the file's first bytes. Office files are zip (new) or OLE2 (old) containers.
+EVIDENCE_SIGNATURES = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+}
+
+
+def validate_figure(
+    *, indicator: Indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
+) -> None:
+    """Field-by-field checks a person can act on, in Vietnamese."""
+    errors: dict[str, str] = {}
+    if value is None and (numerator is None or denominator is None):
+        if numerator is not None or denominator is not None:
+            errors["denominator" if denominator is None else "numerator"] = "Nhập cả tử số và mẫu số, hoặc chỉ nhập giá trị."
+        else:
+            errors["value"] = "Nhập giá trị, hoặc tử số và mẫu số."
+    if value is not None:
+        if indicator.measure_unit in RATE_UNITS and not (Decimal(0) <= value <= Decimal(100)):
+            errors["value"] = "Tỷ lệ phải nằm trong khoảng 0–100%."
+        elif indicator.measure_unit in COUNT_UNITS and (value < 0 or value != value.to_integral_value()):
+            errors["value"] = "Số lượng phải là số nguyên không âm (ví dụ 1.250)."
+        elif indicator.measure_unit == MeasureUnit.YES_NO and value not in (Decimal(0), Decimal(1)):
+            errors["value"] = "Chỉ nhập 1 (có) hoặc 0 (không)."
+    if numerator is not None and denominator is not None:
+        if denominator <= 0:
+            errors["denominator"] = "Mẫu số phải lớn hơn 0."
+        elif numerator < 0 or numerator != numerator.to_integral_value():
+            errors["numerator"] = "Tử số phải là số nguyên không âm."
+        elif numerator > denominator:
+            errors["numerator"] = "Tử số không được lớn hơn mẫu số."
+        if denominator != denominator.to_integral_value():
+            errors["denominator"] = "Mẫu số phải là số nguyên."
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_period_for_target(target: Target, year: int) -> None:
+    first = target.baseline_year or target.start_year or target.end_year
+    if not (first <= year <= target.end_year):
+        raise ValidationError(
+            {"year": f"Năm {year} nằm ngoài thời hạn của chỉ tiêu ({first}–{target.end_year})."}
+        )
+
+
+@transaction.atomic
+def save_actual(
+    *,
+    user,
+    indicator: Indicator,
+    unit: AdministrativeUnit,
+    year: int,
+    period_kind: str = PeriodKind.YEAR,
+    period_number: int = 0,
+    value: Decimal | None = None,
+    numerator: Decimal | None = None,
+    denominator: Decimal | None = None,
+    target: Target | None = None,
+    expected_version: int | None = None,
+    correction_reason: str = "",
+) -> Actual:
+    """Create or change the figure of one indicator, unit and period (a draft, or a late correction)."""
+    actual = (
+        Actual.objects.select_for_update()
+        .filter(indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number)
+        .first()
+    )
+    action = Action.CORRECT if actual and actual.status == ReviewStatus.APPROVED else Action.ENTER
+    require(user, action, unit=unit)
+    if target is not None:
+        validate_period_for_target(target, year)
+    validate_figure(indicator=indicator, value=value, numerator=numerator, denominator=denominator)
+
+    if actual is None:
+        before = None
+        actual = Actual(
+            indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number,
+            created_by=user, source=ActualSource.ENTERED,
+        )
+    else:
+        workflow.check_version(actual, expected_version)
+        before = workflow.snapshot(actual)
+        workflow.prepare_edit(actual, reason=correction_reason)
+        workflow.bump(actual)
+    actual.value, actual.numerator, actual.denominator = value, numerator, denominator
+    actual.full_clean()
+    actual.save()
+    label = "late_correction" if actual.is_late_correction and before and before["status"] == ReviewStatus.APPROVED else ("update" if before else "create")
+    workflow.record_audit(
+        user=user, instance=actual, action=label, before=before, after=workflow.snapshot(actual), reason=correction_reason
+    )
+    return actual
+
+
+def _transition(user, record, action: Action, change, audit_action: str, *, unit, agency_ids=None, reason: str = ""):
+    require(user, action, unit=unit, agency_ids=agency_ids)
+    before = workflow.snapshot(record)
+    change(record)
+    workflow.bump(record)
+    record.save()
+    workflow.record_audit(user=user, instance=record, action=audit_action, before=before, after=workflow.snapshot(record), reason=reason)
+    return record
+
+
+def _refuse_own_review(user, record) -> None:
+    if record.created_by_id == user.pk and not user.is_superuser:
+        raise PermissionDenied("Không tự duyệt số liệu do mình nhập.")
+
+
+@transaction.atomic
+def submit_actual(*, user, actual: Actual) -> Actual:
+    actual = Actual.objects.select_for_update().get(pk=actual.pk)
+    return _transition(user, actual, Action.ENTER, workflow.submit, "submit", unit=actual.unit)
+
+
+@transaction.atomic
+def approve_actual(*, user, actual: Actual) -> Actual:
+    actual = Actual.objects.select_for_update().get(pk=actual.pk)
+    require(user, Action.REVIEW, unit=actual.unit)
+    _refuse_own_review(user, actual)
+    return _transition(user, actual, Action.REVIEW, lambda r: workflow.approve(r, reviewer=user), "approve", unit=actual.unit)
+
+
+@transaction.atomic
+def return_actual(*, user, actual: Actual, comment: str) -> Actual:
+    actual = Actual.objects.select_for_update().get(pk=actual.pk)
+    require(user, Action.REVIEW, unit=actual.unit)
+    _refuse_own_review(user, actual)
+    return _transition(
+        user, actual, Action.REVIEW, lambda r: workflow.return_for_rework(r, reviewer=user, comment=comment),
+        "return", unit=actual.unit, reason=comment,
+    )
+
+
+def task_unit(task: Task) -> AdministrativeUnit:
+    return task.document.territory
+
+
+def task_agency_ids(task: Task) -> set[int]:
+    ids = set(task.coordinating_agencies.values_list("pk", flat=True))
+    if task.lead_agency_id:
+        ids.add(task.lead_agency_id)
+    return ids
+
+
+def validate_evidence(upload: UploadedFile) -> None:
+    name = upload.name or ""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if upload.size > MAX_EVIDENCE_BYTES:
+        raise ValidationError({"evidence": f"Tệp “{name}” quá lớn ({upload.size // (1024 * 1024)} MB); tối đa 10 MB."})
+    signatures = EVIDENCE_SIGNATURES.get(suffix)
+    if signatures is None:
+        raise ValidationError({"evidence": f"Tệp “{name}” không được nhận: chỉ nhận PDF, Word, Excel, JPEG hoặc PNG."})
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(signature) for signature in signatures):
+        raise ValidationError({"evidence": f"Nội dung tệp “{name}” không đúng định dạng {suffix[1:].upper()}."})
+
+
+@transaction.atomic
+def attach_evidence(*, user, upload: UploadedFile, actual: Actual | None = None, task_report: TaskReport | None = None) -> Evidence:
+    if actual is not None:
+        require(user, Action.ENTER, unit=actual.unit)
+    else:
+        require(user, Action.ENTER, unit=task_unit(task_report.task), agency_ids={task_report.agency_id})
+    validate_evidence(upload)
+    evidence = Evidence(actual=actual, task_report=task_report, original_name=upload.name[:255], size=upload.size, uploaded_by=user)
+    evidence.file.save(upload.name, upload, save=False)
+    evidence.save()
+    owner = actual or task_report
+    workflow.record_audit(user=user, instance=owner, action="attach_evidence", before=None, after={"evidence": evidence.original_name})
+    return evidence
+
+
+@transaction.atomic
+def save_task_report(
+    *,
+    user,
+    task: Task,
+    agency,
+    year: int,
+    period_kind: str = PeriodKind.YEAR,
+    period_number: int = 0,
+    progress: str,
+    percent_done: int,
+    narrative: str,
+    completed_on=None,
+    expected_version: int | None = None,
+    correction_reason: str = "",
+) -> TaskReport:
+    report = (
+        TaskReport.objects.select_for_update()
+        .filter(task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number)
+        .first()
+    )
+    action = Action.CORRECT if report and report.status == ReviewStatus.APPROVED else Action.ENTER
+    require(user, action, unit=task_unit(task), agency_ids={agency.pk})
+    if agency.pk not in task_agency_ids(task):
+        raise ValidationError({"agency": "Cơ quan này không chủ trì hay phối hợp nhiệm vụ."})
+    errors = {}
+    if not (0 <= percent_done <= 100):
+        errors["percent_done"] = "Phần trăm hoàn thành phải trong khoảng 0–100."
+    if progress == "completed" and (completed_on is None or percent_done != 100):
+        errors["completed_on"] = "Nhiệm vụ đã hoàn thành cần ngày hoàn thành và 100%."
+    if not narrative.strip():
+        errors["narrative"] = "Hãy mô tả kết quả thực hiện."
+    if errors:
+        raise ValidationError(errors)
+    if report is None:
+        before = None
+        report = TaskReport(task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number, created_by=user)
+    else:
+        workflow.check_version(report, expected_version)
+        before = workflow.snapshot(report)
+        workflow.prepare_edit(report, reason=correction_reason)
+        workflow.bump(report)
+    report.progress, report.percent_done, report.narrative, report.completed_on = progress, percent_done, narrative.strip(), completed_on
+    report.full_clean()
+    report.save()
+    label = "late_correction" if before and before["status"] == ReviewStatus.APPROVED else ("update" if before else "create")
+    workflow.record_audit(user=user, instance=report, action=label, before=before, after=workflow.snapshot(report), reason=correction_reason)
+    return report
+
+
+@transaction.atomic
+def submit_task_report(*, user, report: TaskReport) -> TaskReport:
+    report = TaskReport.objects.select_for_update().select_related("task__document__territory").get(pk=report.pk)
+    return _transition(user, report, Action.ENTER, workflow.submit, "submit", unit=task_unit(report.task), agency_ids={report.agency_id})
+
+
+@transaction.atomic
+def approve_task_report(*, user, report: TaskReport) -> TaskReport:
+    report = TaskReport.objects.select_for_update().select_related("task__document__territory").get(pk=report.pk)
+    _refuse_own_review(user, report)
+    return _transition(user, report, Action.REVIEW, lambda r: workflow.approve(r, reviewer=user), "approve", unit=task_unit(report.task))
+
+
+@transaction.atomic
+def return_task_report(*, user, report: TaskReport, comment: str) -> TaskReport:
+    report = TaskReport.objects.select_for_update().select_related("task__document__territory").get(pk=report.pk)
+    _refuse_own_review(user, report)
+    return _transition(
+        user, report, Action.REVIEW, lambda r: workflow.return_for_rework(r, reviewer=user, comment=comment),
+        "return", unit=task_unit(report.task), reason=comment,
+    )
+
+
+@transaction.atomic
+def request_explanation(*, user, question: str, target: Target | None = None, task: Task | None = None, due_on=None) -> ExplanationRequest:
+    unit = target.territory if target is not None else task_unit(task)
+    require(user, Action.REQUEST_EXPLANATION, unit=unit)
+    if not question.strip():
+        raise ValidationError({"question": "Hãy nêu nội dung cần giải trình."})
+    request = ExplanationRequest(target=target, task=task, unit=unit, question=question.strip(), requested_by=user, due_on=due_on)
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def answer_explanation(*, user, request: ExplanationRequest, answer: str) -> ExplanationRequest:
+    request = ExplanationRequest.objects.select_for_update().get(pk=request.pk)
+    agency_ids = task_agency_ids(request.task) if request.task_id else None
+    require(user, Action.ANSWER_EXPLANATION, unit=request.unit, agency_ids=agency_ids)
+    if request.is_answered:
+        raise ValidationError("Yêu cầu này đã được giải trình.")
+    if not answer.strip():
+        raise ValidationError({"answer": "Hãy nhập nội dung giải trình."})
+    request.answer, request.answered_by, request.answered_at = answer.strip(), user, timezone.now()
+    request.save()
+    return request

@@ -1,0 +1,156 @@
+"""Who sees what and who may change what: the one place that decides.
+
+Every view and export that shows reported data filters it with `scope()`; every write asks
+`require()` first. A user's reach is the union of their memberships: an administrative subtree
+(with the units it absorbed in 2025, so Cần Thơ's officer reaches Hậu Giang's history) and,
+for task reports, an agency (with the agencies whose work passed to it).
+"""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from plans.models import AdministrativeUnit, AgencySuccession, Membership, Role, UnitLevel, UnitSuccession
+
+
+class Action(str, Enum):
+    ENTER = "enter"  # create or edit a draft figure or task report, submit it
+    REVIEW = "review"  # approve or return a submitted one
+    CORRECT = "correct"  # change an approved one (late correction, with a reason)
+    REQUEST_EXPLANATION = "request_explanation"
+    ANSWER_EXPLANATION = "answer_explanation"
+
+
+# Which roles may perform each action, within their reach.
+ROLES_FOR = {
+    Action.ENTER: {Role.OFFICER},
+    Action.CORRECT: {Role.OFFICER},
+    Action.REVIEW: {Role.REVIEWER},
+    Action.REQUEST_EXPLANATION: {Role.LEADER},
+    Action.ANSWER_EXPLANATION: {Role.OFFICER},
+}
+
+# How far below a unit its subtree goes: province → district → commune.
+SUBTREE_DEPTH = 3
+
+
+@dataclass
+class Reach:
+    """The units (subtree roots) and agencies one role of a user covers."""
+
+    everywhere: bool = False
+    root_unit_ids: set[int] = field(default_factory=set)
+    agency_ids: set[int] = field(default_factory=set)
+    any_agency: bool = False
+
+    def unit_q(self, path: str) -> Q:
+        if self.everywhere:
+            return Q()
+        if not self.root_unit_ids:
+            return Q(pk__in=[])
+        q = Q()
+        hop = path
+        for _ in range(SUBTREE_DEPTH):
+            q |= Q(**{f"{hop}__in": self.root_unit_ids})
+            hop = f"{hop}__parent"
+        return q
+
+
+def _with_predecessor_units(unit_ids: set[int]) -> set[int]:
+    """Add the units that passed into these (transitively): the legacy provinces of a merged one."""
+    result = set(unit_ids)
+    frontier = set(unit_ids)
+    while frontier:
+        frontier = set(
+            UnitSuccession.objects.filter(successor_id__in=frontier, predecessor__level__lte=UnitLevel.DISTRICT)
+            .values_list("predecessor_id", flat=True)
+        ) - result
+        result |= frontier
+    return result
+
+
+def _with_predecessor_agencies(agency_ids: set[int]) -> set[int]:
+    result = set(agency_ids)
+    frontier = set(agency_ids)
+    while frontier:
+        frontier = set(
+            AgencySuccession.objects.filter(successor_id__in=frontier).values_list("predecessor_id", flat=True)
+        ) - result
+        result |= frontier
+    return result
+
+
+def reach(user, roles: set[str] | None = None) -> Reach:
+    """What the user's memberships (of the given roles; all roles if None) cover."""
+    result = Reach()
+    if not user.is_authenticated or not user.is_active:
+        return result
+    if user.is_superuser:
+        return Reach(everywhere=True, any_agency=True)
+    cache = getattr(user, "_reach_cache", None)
+    if cache is None:
+        cache = user._reach_cache = {}
+    key = frozenset(roles) if roles else None
+    if key in cache:
+        return cache[key]
+    memberships = Membership.objects.filter(user=user).select_related("unit")
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    for membership in memberships:
+        if membership.role == Role.ADMIN or membership.unit.level == UnitLevel.NATION:
+            result.everywhere = True
+        else:
+            result.root_unit_ids.add(membership.unit_id)
+        if membership.agency_id:
+            result.agency_ids.add(membership.agency_id)
+        else:
+            result.any_agency = True
+    result.root_unit_ids = _with_predecessor_units(result.root_unit_ids)
+    result.agency_ids = _with_predecessor_agencies(result.agency_ids)
+    cache[key] = result
+    return result
+
+
+def scope(user, queryset: QuerySet, unit_path: str = "unit") -> QuerySet:
+    """The part of `queryset` the user may see: rows whose unit lies in the user's reach."""
+    user_reach = reach(user)
+    if user_reach.everywhere:
+        return queryset
+    return queryset.filter(user_reach.unit_q(unit_path))
+
+
+def unit_in_reach(user_reach: Reach, unit: AdministrativeUnit) -> bool:
+    if user_reach.everywhere:
+        return True
+    current, depth = unit, 0
+    while current is not None and depth <= SUBTREE_DEPTH:
+        if current.pk in user_reach.root_unit_ids:
+            return True
+        current, depth = current.parent, depth + 1
+    return False
+
+
+def can(user, action: Action, *, unit: AdministrativeUnit, agency_ids: set[int] | None = None) -> bool:
+    """May the user perform `action` on a record of `unit` (and, for tasks, of one of `agency_ids`)?
+
+    Admins may do everything; other roles only what ROLES_FOR grants them, within their reach.
+    """
+    if user.is_superuser:
+        return True
+    user_reach = reach(user, {role.value for role in ROLES_FOR[action]} | {Role.ADMIN.value})
+    if not unit_in_reach(user_reach, unit):
+        return False
+    if agency_ids is not None and not user_reach.any_agency:
+        return bool(user_reach.agency_ids & agency_ids)
+    return True
+
+
+def require(user, action: Action, *, unit: AdministrativeUnit, agency_ids: set[int] | None = None) -> None:
+    if not can(user, action, unit=unit, agency_ids=agency_ids):
+        raise PermissionDenied("Bạn không có quyền thực hiện thao tác này trên địa bàn hoặc cơ quan này.")
+
+
+def has_role(user, role: Role) -> bool:
+    return user.is_superuser or Membership.objects.filter(user=user, role=role).exists()

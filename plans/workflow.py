@@ -1,0 +1,110 @@
+"""The review workflow shared by reported figures and task reports, and the audit trail.
+
+draft → submitted → approved, or returned (with a required comment) → submitted again.
+An approved record is locked: changing it needs a reason, re-opens approval and marks it as a
+late correction. Saves carry the version the user started from; a stale version is refused so
+that the second of two concurrent edits never overwrites the first.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from plans.models import AuditEntry, ReviewedRecord, ReviewStatus
+
+
+class EditConflict(Exception):
+    """Someone saved the record after the user opened it. `current` is what is stored now."""
+
+    def __init__(self, current: ReviewedRecord):
+        super().__init__("Bản ghi đã được người khác sửa.")
+        self.current = current
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
+    """The record's field values as JSON-safe text, for the audit trail."""
+    values = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in {"created_at", "updated_at", "search_key"}:
+            continue
+        value = getattr(instance, field.attname)
+        if isinstance(value, (Decimal, datetime.date, datetime.datetime)):
+            value = str(value)
+        values[field.name] = value
+    return values
+
+
+def record_audit(*, user, instance: models.Model, action: str, before: dict | None, after: dict | None, reason: str = "") -> AuditEntry:
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(instance),
+        object_id=instance.pk,
+        object_repr=str(instance)[:300],
+        action=action,
+        user=user if user and user.is_authenticated else None,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def audit_trail(instance: models.Model):
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(instance), object_id=instance.pk
+    ).select_related("user")
+
+
+def check_version(record: ReviewedRecord, expected_version: int | None) -> None:
+    if expected_version is not None and record.pk and record.version != expected_version:
+        raise EditConflict(record)
+
+
+def prepare_edit(record: ReviewedRecord, *, reason: str) -> None:
+    """Before changing a record's content: an approved one needs a reason and re-opens review."""
+    if record.status == ReviewStatus.SUBMITTED:
+        raise ValidationError("Bản ghi đang chờ duyệt; chờ người duyệt trả lại trước khi sửa.")
+    if record.status == ReviewStatus.APPROVED:
+        if not reason.strip():
+            raise ValidationError({"correction_reason": "Số liệu đã được duyệt: hãy ghi lý do sửa."})
+        record.is_late_correction = True
+        record.correction_reason = reason.strip()
+        record.status = ReviewStatus.SUBMITTED
+        record.submitted_at = timezone.now()
+        record.reviewed_by = None
+        record.reviewed_at = None
+
+
+def bump(record: ReviewedRecord) -> None:
+    record.version += 1
+
+
+def submit(record: ReviewedRecord) -> None:
+    if record.status not in {ReviewStatus.DRAFT, ReviewStatus.RETURNED}:
+        raise ValidationError("Chỉ gửi được bản nháp hoặc bản bị trả lại.")
+    record.status = ReviewStatus.SUBMITTED
+    record.submitted_at = timezone.now()
+
+
+def approve(record: ReviewedRecord, *, reviewer) -> None:
+    if record.status != ReviewStatus.SUBMITTED:
+        raise ValidationError("Chỉ duyệt được bản đã gửi.")
+    record.status = ReviewStatus.APPROVED
+    record.review_comment = ""
+    record.reviewed_by = reviewer
+    record.reviewed_at = timezone.now()
+
+
+def return_for_rework(record: ReviewedRecord, *, reviewer, comment: str) -> None:
+    if record.status != ReviewStatus.SUBMITTED:
+        raise ValidationError("Chỉ trả lại được bản đã gửi.")
+    if not comment.strip():
+        raise ValidationError({"review_comment": "Hãy ghi lý do trả lại để người nhập biết cần sửa gì."})
+    record.status = ReviewStatus.RETURNED
+    record.review_comment = comment.strip()
+    record.reviewed_by = reviewer
+    record.reviewed_at = timezone.now()
