@@ -1,9 +1,9 @@
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
-from indicators.models import Actual, Indicator, Target
+from indicators.models import Actual, Evidence, ExplanationRequest, Indicator, Target
 from indicators.resources import IndicatorResource, TargetResource
-from plans.admin import AccentInsensitiveSearchMixin
+from plans.admin import AccentInsensitiveSearchMixin, AuditedAdminMixin
 from plans.text import search_key
 
 
@@ -15,7 +15,7 @@ class IndicatorAdmin(AccentInsensitiveSearchMixin, ImportExportModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ImportExportModelAdmin):
+class TargetAdmin(AuditedAdminMixin, ImportExportModelAdmin):
     resource_classes = [TargetResource]
     list_display = ["code", "document", "indicator", "territory", "kind", "bound_label", "period_label", "qualifier"]
     list_filter = ["kind", "indicator", "document"]
@@ -35,7 +35,29 @@ class ActualAdmin(admin.ModelAdmin):
     list_select_related = ["indicator", "unit"]
     autocomplete_fields = ["indicator", "unit"]
     search_fields = ["indicator__search_key", "unit__search_key"]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    # Figures change through the reporting pages, which check rights and keep the audit trail.
+    readonly_fields = [f.name for f in Actual._meta.concrete_fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, search_key(search_term))
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "actual", "task_report", "size", "uploaded_by", "uploaded_at"]
+    list_select_related = ["actual__indicator", "actual__unit", "task_report__task", "uploaded_by"]
+    readonly_fields = ["actual", "task_report", "file", "original_name", "size", "uploaded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExplanationRequest)
+class ExplanationRequestAdmin(admin.ModelAdmin):
+    list_display = ["question", "unit", "requested_by", "requested_at", "answered_at"]
+    list_filter = ["answered_at"]
+    list_select_related = ["unit", "requested_by"]
+    autocomplete_fields = ["target", "task", "unit"]

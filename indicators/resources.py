@@ -12,6 +12,7 @@ from indicators.models import (
     Target,
     TargetKind,
 )
+from plans.workflow import record_audit, snapshot
 from plans.resources import DOCUMENT_COLUMN, ISSUER_COLUMN, MAP_COLUMN, WorkbookResource
 from plans.widgets import (
     REF_SEPARATOR,
@@ -106,6 +107,17 @@ class TargetResource(WorkbookResource):
             "change_direction", "min_value", "max_value", "unit", "start_year", "end_year", "due_on",
             "baseline_value", "baseline_year", "qualifier", "compare_units", "restates", "source_quote", "position",
         ]
+
+    def before_save_instance(self, instance, row, **kwargs):
+        original = Target.objects.filter(pk=instance.pk).first() if instance.pk else None
+        instance._audit_before = snapshot(original) if original else None
+
+    def after_save_instance(self, instance, row, **kwargs):
+        # Targets are commitments: every change is kept in the audit trail, imports included.
+        record_audit(
+            user=kwargs.get("user"), instance=instance, action="import",
+            before=instance._audit_before, after=snapshot(instance), reason="Nhập từ bảng tính",
+        )
 
     def get_queryset(self):
         return (

@@ -7,8 +7,10 @@ from plans.models import (
     AgencySuccession,
     Document,
     DocumentBasis,
+    AuditEntry,
     Membership,
     Task,
+    TaskReport,
     UnitSuccession,
 )
 from plans.resources import (
@@ -19,6 +21,7 @@ from plans.resources import (
     TaskResource,
 )
 from plans.text import search_key
+from plans.workflow import record_audit, snapshot
 
 
 class AccentInsensitiveSearchMixin:
@@ -127,8 +130,52 @@ class TaskAdmin(AccentInsensitiveSearchMixin, ImportExportModelAdmin):
         return (task.title or task.text)[:90]
 
 
+class AuditedAdminMixin:
+    """Changes made in the admin are kept in the audit trail like any other."""
+
+    def save_model(self, request, obj, form, change):
+        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        record_audit(user=request.user, instance=obj, action="update" if change else "create",
+                     before=before, after=snapshot(obj), reason="Sửa trong trang quản trị")
+
+    def delete_model(self, request, obj):
+        record_audit(user=request.user, instance=obj, action="delete", before=snapshot(obj), after=None,
+                     reason="Xóa trong trang quản trị")
+        super().delete_model(request, obj)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is never edited, not even by an administrator."""
+
+    list_display = ["at", "user", "action", "content_type", "object_repr", "reason"]
+    list_filter = ["action", "content_type"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["object_repr", "user__username", "reason"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaskReport)
+class TaskReportAdmin(admin.ModelAdmin):
+    list_display = ["task", "agency", "period_label", "progress", "percent_done", "status", "is_late_correction"]
+    list_filter = ["status", "progress", "year", "is_late_correction"]
+    list_select_related = ["task", "agency"]
+    autocomplete_fields = ["task", "agency"]
+    readonly_fields = ["status", "version", "created_by", "submitted_at", "reviewed_by", "reviewed_at"]
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "unit", "agency"]
     list_filter = ["role"]
     list_select_related = ["user", "unit", "agency"]
