@@ -1,0 +1,139 @@
+"""Forms of the reporting pages: they read what the user typed; the rules live in the services.
+
+Numbers are typed the Vietnamese way ("1.500.000", "1,84") and read with plans.text.parse_number;
+dates as dd/mm/yyyy. Files are checked by services.validate_evidence before anything is saved.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from indicators import services
+from plans.models import ProgressState
+from plans.text import parse_number
+
+DATE_FORMAT = "%d/%m/%Y"
+DATE_ERROR = _("Nhập ngày dạng dd/mm/yyyy, ví dụ 09/02/2022.")
+
+
+class VietnameseNumberField(forms.CharField):
+    """A number typed as Vietnamese users write it; the parse error is shown on the field."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_number(text)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None
+
+
+class VietnameseDateField(forms.DateField):
+    input_formats = [DATE_FORMAT]
+    default_error_messages = {"invalid": DATE_ERROR}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(format=DATE_FORMAT, attrs={"placeholder": "dd/mm/yyyy"}))
+        super().__init__(**kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Zero or more evidence files, each checked by the service's rules (type, signature, size)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"}))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, (list, tuple)) else [data]
+        cleaned = [super(EvidenceField, self).clean(upload, initial) for upload in uploads if upload]
+        for upload in cleaned:
+            try:
+                services.validate_evidence(upload)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict.get("evidence", error.messages)) from None
+        return cleaned
+
+
+class ReportForm(forms.Form):
+    """What the figure and task report forms share: the year, the version, the late-correction reason."""
+
+    year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    correction_reason = forms.CharField(
+        label=_("Lý do sửa"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Số liệu đã được duyệt: ghi rõ vì sao sửa; bản sửa sẽ được gửi duyệt lại."),
+    )
+    evidence = EvidenceField(
+        label=_("Tệp minh chứng"), help_text=_("PDF, Word, Excel, JPEG hoặc PNG; tối đa 10 MB mỗi tệp.")
+    )
+
+    def expected_version(self, loaded_year: int) -> int:
+        """The version the user started from; 0 when they started from an empty form.
+
+        Passing 0 rather than None makes the service refuse (as a conflict) a save over a record
+        that someone created after this user opened the empty form.
+        """
+        if self.cleaned_data["year"] != loaded_year:
+            return 0
+        return self.cleaned_data.get("version") or 0
+
+
+class ActualForm(ReportForm):
+    value = VietnameseNumberField(label=_("Giá trị"), required=False, help_text=_("Ví dụ 1.500.000 hoặc 1,84."))
+    numerator = VietnameseNumberField(label=_("Tử số"), required=False)
+    denominator = VietnameseNumberField(label=_("Mẫu số"), required=False)
+
+    field_order = ["year", "value", "numerator", "denominator", "evidence", "correction_reason", "version"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("value") is not None and (data.get("numerator") is not None or data.get("denominator") is not None):
+            self.add_error("value", _("Nhập giá trị, hoặc tử số và mẫu số — không nhập cả hai."))
+        return data
+
+
+class TaskReportForm(ReportForm):
+    progress = forms.ChoiceField(label=_("Tiến độ"), choices=ProgressState.choices)
+    percent_done = forms.IntegerField(label=_("Phần trăm hoàn thành"), error_messages={"invalid": _("Nhập một số nguyên từ 0 đến 100.")})
+    completed_on = VietnameseDateField(label=_("Ngày hoàn thành"), required=False)
+    narrative = forms.CharField(label=_("Kết quả thực hiện"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    field_order = ["year", "progress", "percent_done", "completed_on", "narrative", "evidence", "correction_reason", "version"]
+
+
+class ReturnForm(forms.Form):
+    review_comment = forms.CharField(
+        label=_("Lý do trả lại"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Bắt buộc: người nhập cần biết phải sửa gì."),
+    )
+
+
+class ExplanationRequestForm(forms.Form):
+    question = forms.CharField(label=_("Nội dung cần giải trình"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    due_on = VietnameseDateField(label=_("Hạn trả lời"), required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Nội dung giải trình"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: dict keys on their fields, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,481 @@
+"""Reads of reported figures for the reporting pages. Each runs a fixed number of queries.
+
+Everything a page shows comes from here, and everything here starts from plans.access:
+`access.scope()` for what a user may see, `access.can()` (remembered per unit by `Abilities`)
+for what they may do with each row.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Actual, Evidence, ExplanationRequest, MeasureUnit, PeriodKind, Target
+from plans import access
+from plans.access import Action
+from plans.models import (
+    AdministrativeUnit,
+    AuditEntry,
+    ProgressState,
+    ReviewStatus,
+    Role,
+    Task,
+    TaskReport,
+)
+from plans.text import format_number
+from plans.workflow import audit_trail
+
+# Enough parents for access.unit_in_reach to walk a unit's chain without a query per row.
+PARENTS = "__parent__parent__parent__parent"
+TASK_REPORT_UNIT = "task__document__territory"
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def reporting_year(raw: str | None) -> int:
+    """The period a page is about: ?nam=YYYY when it is a sensible year, else the current year."""
+    if raw and raw.strip().isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        return int(raw)
+    return timezone.localdate().year
+
+
+class Abilities:
+    """`access.can` for many rows of one page, asked once per (action, unit, agencies)."""
+
+    def __init__(self, user):
+        self.user = user
+        self._known: dict[tuple, bool] = {}
+
+    def can(self, action: Action, *, unit: AdministrativeUnit, agency_ids: set[int] | None = None) -> bool:
+        key = (action, unit.pk, frozenset(agency_ids) if agency_ids is not None else None)
+        if key not in self._known:
+            self._known[key] = access.can(self.user, action, unit=unit, agency_ids=agency_ids)
+        return self._known[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# What a user may see
+
+
+def visible_targets(user) -> QuerySet[Target]:
+    return access.scope(user, Target.objects.all(), unit_path="territory")
+
+
+def visible_actuals(user) -> QuerySet[Actual]:
+    return access.scope(user, Actual.objects.all(), unit_path="unit")
+
+
+def visible_tasks(user) -> QuerySet[Task]:
+    return access.scope(user, Task.objects.all(), unit_path="document__territory")
+
+
+def visible_task_reports(user) -> QuerySet[TaskReport]:
+    """Task reports of the territory in scope; an officer sees only those of their agencies."""
+    return access.scope(user, TaskReport.objects.all(), unit_path=TASK_REPORT_UNIT, agency_path="agency")
+
+
+def visible_evidence(user) -> QuerySet[Evidence]:
+    """Files whose figure or task report the user may see."""
+    return Evidence.objects.filter(
+        Q(actual__in=visible_actuals(user).values("pk")) | Q(task_report__in=visible_task_reports(user).values("pk"))
+    )
+
+
+def visible_explanations(user) -> QuerySet[ExplanationRequest]:
+    return access.scope(user, ExplanationRequest.objects.all(), unit_path="unit")
+
+
+# ---------------------------------------------------------------------------------------------
+# Texts shown for figures
+
+
+def figure_text(record: Actual) -> str:
+    """"2,41%", "1.250 hộ", "30/1.250 (2,4%)" — the figure as a Vietnamese reader writes it."""
+    unit = record.indicator.get_measure_unit_display()
+    sep = "" if record.indicator.measure_unit == MeasureUnit.PERCENT else " "
+    if record.value is not None:
+        return f"{format_number(record.value, 4)}{sep}{unit}"
+    if record.numerator is not None and record.denominator:
+        return f"{format_number(record.numerator, 4)}/{format_number(record.denominator, 4)} ({format_number(record.effective_value, 2)}%)"
+    return "—"
+
+
+def typed_figure_text(*, indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None) -> str:
+    """What the user typed, in the same words as `figure_text`."""
+    return figure_text(Actual(indicator=indicator, value=value, numerator=numerator, denominator=denominator))
+
+
+def number_input(value: Decimal | None) -> str:
+    """A stored number as the user would type it back ("1.500.000", "2,41")."""
+    return format_number(value, 4) if value is not None else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Việc của tôi
+
+
+def horizon_covers(year: int) -> Q:
+    """Targets whose period (from the baseline year, else the start, else the end year) holds `year`.
+
+    The same rule as services.validate_period_for_target, so every listed row can be entered.
+    """
+    first_is_baseline = Q(baseline_year__isnull=False, baseline_year__lte=year)
+    first_is_start = Q(baseline_year__isnull=True, start_year__isnull=False, start_year__lte=year)
+    first_is_end = Q(baseline_year__isnull=True, start_year__isnull=True, end_year__lte=year)
+    return Q(end_year__gte=year) & (first_is_baseline | first_is_start | first_is_end)
+
+
+def open_requests() -> QuerySet[ExplanationRequest]:
+    return ExplanationRequest.objects.filter(answered_at__isnull=True).select_related("requested_by").order_by("requested_at")
+
+
+@dataclass
+class TargetRow:
+    target: Target
+    actual: Actual | None
+    figure: str
+    can_enter: bool
+    can_request: bool
+    open_requests: list[ExplanationRequest]
+
+
+def targets_awaiting_figures(user, year: int, abilities: Abilities) -> list[TargetRow]:
+    """Targets of the user's territory whose period holds `year`, with the year's figure if any."""
+    targets = list(
+        visible_targets(user)
+        .filter(horizon_covers(year))
+        .select_related("indicator", "document", "territory" + PARENTS)
+        .prefetch_related(Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"))
+        .order_by("territory__name", "document__issued_on", "document__number", "position")
+    )
+    actuals = visible_actuals(user).filter(
+        year=year,
+        period_kind=PeriodKind.YEAR,
+        period_number=0,
+        indicator_id__in={t.indicator_id for t in targets},
+        unit_id__in={t.territory_id for t in targets},
+    ).select_related("indicator")
+    by_key = {(a.indicator_id, a.unit_id): a for a in actuals}
+    rows = []
+    for target in targets:
+        actual = by_key.get((target.indicator_id, target.territory_id))
+        rows.append(
+            TargetRow(
+                target=target,
+                actual=actual,
+                figure=figure_text(actual) if actual else "",
+                can_enter=abilities.can(Action.ENTER, unit=target.territory),
+                can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=target.territory),
+                open_requests=target.open_list,
+            )
+        )
+    return rows
+
+
+@dataclass
+class TaskSlot:
+    """One of the user's agencies on a task, and its report for the period."""
+
+    agency: object
+    is_lead: bool
+    inherited: bool  # the task names an agency whose work passed to the user's
+    report: TaskReport | None
+    can_enter: bool
+
+
+@dataclass
+class TaskRow:
+    task: Task
+    slots: list[TaskSlot]
+    can_request: bool
+    open_requests: list[ExplanationRequest]
+
+
+def my_tasks(user, year: int, abilities: Abilities) -> list[TaskRow]:
+    """Tasks the user's agencies (with those whose work passed to them) lead or coordinate.
+
+    A user whose membership names no agency (a leader, an admin) sees every task of their territory.
+    """
+    user_reach = access.reach(user)
+    tasks = visible_tasks(user)
+    coordination = Task.coordinating_agencies.through.objects.all()
+    if user_reach.any_agency:
+        tasks = tasks.filter(Q(lead_agency__isnull=False) | Q(pk__in=coordination.values("task_id")))
+    else:
+        coordinated = coordination.filter(agency_id__in=user_reach.agency_ids)
+        tasks = tasks.filter(Q(lead_agency_id__in=user_reach.agency_ids) | Q(pk__in=coordinated.values("task_id")))
+    reports = (
+        TaskReport.objects.filter(year=year, period_kind=PeriodKind.YEAR, period_number=0)
+        .order_by("-updated_at")
+    )
+    tasks = (
+        tasks.select_related("document", "lead_agency", "document__territory" + PARENTS)
+        .prefetch_related(
+            "coordinating_agencies",
+            Prefetch("reports", queryset=reports, to_attr="period_reports"),
+            Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"),
+        )
+        .order_by("document__issued_on", "document__number", "position")
+    )
+    own_agencies = user_reach.agency_ids
+    direct_agencies = _direct_agency_ids(user)
+    rows = []
+    for task in tasks:
+        agencies = [(task.lead_agency, True)] if task.lead_agency else []
+        agencies += [(a, False) for a in task.coordinating_agencies.all() if a.pk != task.lead_agency_id]
+        if not user_reach.any_agency:
+            agencies = [(a, lead) for a, lead in agencies if a.pk in own_agencies]
+        territory = task.document.territory
+        slots = [
+            TaskSlot(
+                agency=agency,
+                is_lead=lead,
+                inherited=not user_reach.any_agency and agency.pk not in direct_agencies,
+                report=next((r for r in task.period_reports if r.agency_id == agency.pk), None),
+                can_enter=abilities.can(Action.ENTER, unit=territory, agency_ids={agency.pk}),
+            )
+            for agency, lead in agencies
+        ]
+        rows.append(
+            TaskRow(
+                task=task,
+                slots=slots,
+                can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=territory),
+                open_requests=task.open_list,
+            )
+        )
+    return rows
+
+
+def _direct_agency_ids(user) -> set[int]:
+    """The agencies named in the user's memberships (not their predecessors)."""
+    return set(user.memberships.exclude(agency=None).values_list("agency_id", flat=True)) if user.is_authenticated else set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Records and their neighbours
+
+
+def actual_for(user, *, target: Target, year: int) -> Actual | None:
+    """The yearly figure of the target's indicator and territory, if the user may see it."""
+    return (
+        visible_actuals(user)
+        .filter(indicator_id=target.indicator_id, unit_id=target.territory_id, year=year,
+                period_kind=PeriodKind.YEAR, period_number=0)
+        .select_related("indicator")
+        .first()
+    )
+
+
+def target_for_actual(user, actual: Actual) -> Target | None:
+    """The target a figure is entered against: same indicator and territory, period holding its year."""
+    return (
+        visible_targets(user)
+        .filter(indicator_id=actual.indicator_id, territory_id=actual.unit_id)
+        .filter(horizon_covers(actual.year))
+        .select_related("document", "indicator", "territory" + PARENTS)
+        .order_by("-document__issued_on", "position")
+        .first()
+    )
+
+
+def task_report_for(user, *, task: Task, agency, year: int) -> TaskReport | None:
+    return (
+        visible_task_reports(user)
+        .filter(task=task, agency=agency, year=year, period_kind=PeriodKind.YEAR, period_number=0)
+        .first()
+    )
+
+
+def task_agencies(task: Task) -> list:
+    """Lead first, then coordinating agencies (uses the prefetched coordinating agencies if any)."""
+    agencies = [task.lead_agency] if task.lead_agency_id else []
+    return agencies + [a for a in task.coordinating_agencies.all() if a.pk != task.lead_agency_id]
+
+
+def last_change(record) -> AuditEntry | None:
+    """Who saved the record last, and when (for the edit-conflict notice)."""
+    return audit_trail(record).first()
+
+
+def explanations_about(user, *, target: Target | None = None, task: Task | None = None) -> QuerySet[ExplanationRequest]:
+    requests = visible_explanations(user).select_related("requested_by", "answered_by")
+    if target is not None:
+        return requests.filter(target=target).order_by("-requested_at")
+    return requests.filter(task=task).order_by("-requested_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit trail, in words
+
+
+ACTION_LABELS = {
+    "create": _("Tạo mới"),
+    "update": _("Sửa"),
+    "submit": _("Gửi duyệt"),
+    "approve": _("Duyệt"),
+    "return": _("Trả lại"),
+    "late_correction": _("Sửa sau khi duyệt"),
+    "attach_evidence": _("Đính kèm minh chứng"),
+}
+# Bookkeeping that the trail does not need to repeat on every line.
+QUIET_FIELDS = {"id", "version", "created_by", "reviewed_by", "submitted_at", "reviewed_at", "indicator", "unit",
+                "task", "agency", "period_kind", "period_number", "year", "source"}
+CHOICE_LABELS = {"status": ReviewStatus, "progress": ProgressState}
+
+
+@dataclass
+class AuditRow:
+    at: datetime.datetime
+    user_name: str
+    label: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)
+    reason: str = ""
+
+
+def _field_label(model, name: str) -> str:
+    if name == "evidence":
+        return str(_("Minh chứng"))
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name
+
+
+def _value_text(name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if name in CHOICE_LABELS:
+        try:
+            return str(CHOICE_LABELS[name](value).label)
+        except ValueError:
+            return str(value)
+    if isinstance(value, bool):
+        return str(_("có")) if value else str(_("không"))
+    if name in {"value", "numerator", "denominator"}:
+        try:
+            return format_number(Decimal(str(value)), 4)
+        except InvalidOperation:
+            return str(value)
+    if name == "completed_on":
+        try:
+            return datetime.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def audit_rows(record) -> list[AuditRow]:
+    """The record's history, oldest first: who, when, what, before → after, why."""
+    rows = []
+    for entry in audit_trail(record).order_by("at", "id"):
+        before, after = entry.before or {}, entry.after or {}
+        changes = []
+        for name, value in after.items():
+            if name in QUIET_FIELDS or (entry.before is None and (value is None or value == "" or value is False)):
+                continue
+            old, new = _value_text(name, before.get(name)), _value_text(name, value)
+            if old != new:
+                changes.append((_field_label(type(record), name), old, new))
+        user = entry.user
+        rows.append(
+            AuditRow(
+                at=entry.at,
+                user_name=(user.get_full_name() or user.username) if user else "—",
+                label=str(ACTION_LABELS.get(entry.action, entry.action)),
+                changes=changes,
+                reason=entry.reason,
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# The review queue
+
+
+@dataclass
+class QueueItem:
+    kind: str  # "actual" or "task_report"
+    record: Actual | TaskReport
+    title: str
+    unit_name: str
+    summary: str
+    url: str
+
+    @property
+    def submitted_at(self) -> datetime.datetime:
+        return self.record.submitted_at or self.record.updated_at
+
+
+def review_queue(user, abilities: Abilities) -> list[QueueItem]:
+    """Submitted figures and task reports the user may approve or return, oldest first."""
+    actuals = (
+        visible_actuals(user)
+        .filter(status=ReviewStatus.SUBMITTED)
+        .select_related("indicator", "created_by", "unit" + PARENTS)
+    )
+    reports = (
+        visible_task_reports(user)
+        .filter(status=ReviewStatus.SUBMITTED)
+        .select_related("task__document", "agency", "created_by", TASK_REPORT_UNIT + PARENTS)
+    )
+    items = [
+        QueueItem(
+            kind="actual",
+            record=actual,
+            title=f"{actual.indicator.code} – {actual.indicator.name}",
+            unit_name=actual.unit.name,
+            summary=figure_text(actual),
+            url=reverse("actual_detail", args=[actual.pk]),
+        )
+        for actual in actuals
+        if abilities.can(Action.REVIEW, unit=actual.unit)
+    ]
+    items += [
+        QueueItem(
+            kind="task_report",
+            record=report,
+            title=f"{report.task.document.number} – {report.task}",
+            unit_name=report.task.document.territory.name,
+            summary=f"{report.get_progress_display()}, {report.percent_done}% ({report.agency.name})",
+            url=reverse("task_report_detail", args=[report.pk]),
+        )
+        for report in reports
+        if abilities.can(Action.REVIEW, unit=report.task.document.territory)
+    ]
+    return sorted(items, key=lambda item: (item.submitted_at, item.kind, item.record.pk))
+
+
+# ---------------------------------------------------------------------------------------------
+# Explanation requests
+
+
+@dataclass
+class ExplanationRow:
+    request: ExplanationRequest
+    can_answer: bool
+
+
+def explanation_list(user, abilities: Abilities) -> list[ExplanationRow]:
+    """Requests in the user's territory, open ones first, newest first within each group."""
+    requests = (
+        visible_explanations(user)
+        .select_related(
+            "requested_by", "answered_by", "target__indicator", "target__document",
+            "task__document", "task__lead_agency", "unit" + PARENTS,
+        )
+        .prefetch_related("task__coordinating_agencies")
+        .annotate(is_open=ExpressionWrapper(Q(answered_at__isnull=True), output_field=BooleanField()))
+        .order_by("-is_open", "-requested_at")
+    )
+    rows = []
+    for request in requests:
+        agency_ids = {a.pk for a in task_agencies(request.task)} if request.task_id else None
+        can_answer = not request.is_answered and abilities.can(Action.ANSWER_EXPLANATION, unit=request.unit, agency_ids=agency_ids)
+        rows.append(ExplanationRow(request=request, can_answer=can_answer))
+    return rows

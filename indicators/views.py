@@ -1,0 +1,514 @@
+"""Pages of the reporting cycle: my work, entering figures and task reports, review, evidence,
+explanation requests.
+
+Views stay thin: every record is fetched through a selector that starts from access.scope()
+(so an id outside the user's territory is a 404 that reveals nothing), every write goes through
+a service that calls access.require() (PermissionDenied becomes the 403 page). Service
+ValidationErrors are put on the form fields they name; an EditConflict re-renders the form with
+both values and what the user typed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from indicators import selectors, services
+from indicators.forms import (
+    ActualForm,
+    AnswerForm,
+    ExplanationRequestForm,
+    ReportForm,
+    ReturnForm,
+    TaskReportForm,
+    add_service_errors,
+)
+from indicators.models import Actual, Target
+from plans import access
+from plans.access import Action
+from plans.models import ReviewStatus, Task, TaskReport
+from plans.workflow import EditConflict
+
+EDITABLE = {ReviewStatus.DRAFT, ReviewStatus.RETURNED}
+
+
+def _url(name: str, *args, **query) -> str:
+    url = reverse(name, args=args)
+    if query:
+        url += "?" + urlencode(query)
+    return url
+
+
+def _next_url(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _message_errors(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _user_name(user) -> str:
+    return (user.get_full_name() or user.username) if user else "—"
+
+
+def _conflict(record, mine: str, theirs: str) -> dict:
+    change = selectors.last_change(record)
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "by": _user_name(change.user if change else record.created_by),
+        "at": change.at if change else record.updated_at,
+    }
+
+
+def _rebind(form_class: type[ReportForm], request: HttpRequest, version: int, **kwargs) -> ReportForm:
+    """The user's form again, as typed, carrying the stored version so that they may save over it."""
+    data = request.POST.copy()
+    data["version"] = str(version)
+    return form_class(data, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Việc của tôi
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    year = selectors.reporting_year(request.GET.get("nam"))
+    abilities = selectors.Abilities(request.user)
+    context = {
+        "year": year,
+        "target_rows": selectors.targets_awaiting_figures(request.user, year, abilities),
+        "task_rows": selectors.my_tasks(request.user, year, abilities),
+    }
+    return render(request, "indicators/my_work.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures (actuals)
+
+
+def _target_in_scope(request: HttpRequest, target_id: int) -> Target:
+    targets = selectors.visible_targets(request.user).select_related("indicator", "document", "territory" + selectors.PARENTS)
+    return get_object_or_404(targets, pk=target_id)
+
+
+def _save_actual(request: HttpRequest, target: Target, form: ActualForm, loaded_year: int) -> Actual:
+    """Save the figure, attach its files and (for "Gửi duyệt") submit it: all or nothing."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        actual = services.save_actual(
+            user=request.user, indicator=target.indicator, unit=target.territory, year=data["year"],
+            value=data["value"], numerator=data["numerator"], denominator=data["denominator"], target=target,
+            expected_version=form.expected_version(loaded_year), correction_reason=data["correction_reason"],
+        )
+        for upload in data["evidence"]:
+            services.attach_evidence(user=request.user, upload=upload, actual=actual)
+        if request.POST.get("action") == "submit" and actual.status in EDITABLE:
+            actual = services.submit_actual(user=request.user, actual=actual)
+    return actual
+
+
+@login_required
+def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
+    target = _target_in_scope(request, target_id)
+    if not access.can(request.user, Action.ENTER, unit=target.territory):
+        raise PermissionDenied(_("Bạn không có quyền nhập số liệu cho địa bàn này."))
+    year = selectors.reporting_year(request.GET.get("nam"))
+    actual = selectors.actual_for(request.user, target=target, year=year)
+    conflict, status = None, 200
+    if request.method == "POST":
+        form = ActualForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["year"] != year:
+                actual = selectors.actual_for(request.user, target=target, year=data["year"])
+            try:
+                saved = _save_actual(request, target, form, loaded_year=year)
+            except EditConflict as edit_conflict:
+                actual, year, status = edit_conflict.current, data["year"], 409
+                mine = selectors.typed_figure_text(
+                    indicator=target.indicator, value=data["value"], numerator=data["numerator"], denominator=data["denominator"]
+                )
+                conflict = _conflict(actual, mine, selectors.figure_text(actual))
+                form = _rebind(ActualForm, request, actual.version)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if saved.status == ReviewStatus.SUBMITTED:
+                    messages.success(request, _("Đã lưu và gửi số liệu để duyệt."))
+                else:
+                    messages.success(request, _("Đã lưu nháp số liệu."))
+                return redirect("actual_detail", saved.pk)
+    else:
+        initial = {"year": year}
+        if actual is not None:
+            initial.update(
+                value=selectors.number_input(actual.value), numerator=selectors.number_input(actual.numerator),
+                denominator=selectors.number_input(actual.denominator), version=actual.version,
+            )
+        form = ActualForm(initial=initial)
+    context = {
+        "target": target,
+        "year": year,
+        "actual": actual,
+        "current_figure": selectors.figure_text(actual) if actual else "",
+        "form": form,
+        "conflict": conflict,
+        "needs_reason": actual is not None and actual.is_locked,
+        "is_pending": actual is not None and actual.status == ReviewStatus.SUBMITTED,
+        "action_url": _url("actual_entry", target.pk, nam=year),
+    }
+    return render(request, "indicators/actual_form.html", context, status=status)
+
+
+def _actual_in_scope(request: HttpRequest, actual_id: int) -> Actual:
+    actuals = selectors.visible_actuals(request.user).select_related(
+        "indicator", "created_by", "reviewed_by", "unit" + selectors.PARENTS
+    )
+    return get_object_or_404(actuals, pk=actual_id)
+
+
+def _actual_page(request: HttpRequest, actual: Actual, *, return_form: ReturnForm | None = None) -> HttpResponse:
+    user = request.user
+    target = selectors.target_for_actual(user, actual)
+    may_enter = access.can(user, Action.ENTER, unit=actual.unit)
+    may_review = actual.status == ReviewStatus.SUBMITTED and access.can(user, Action.REVIEW, unit=actual.unit)
+    own = actual.created_by_id == user.pk and not user.is_superuser
+    context = {
+        "actual": actual,
+        "figure": selectors.figure_text(actual),
+        "target": target,
+        "evidence": actual.evidence.order_by("uploaded_at", "pk"),
+        "audit": selectors.audit_rows(actual),
+        "can_review": may_review and not own,
+        "own_record": may_review and own,
+        "can_submit": may_enter and actual.status in EDITABLE,
+        "edit_url": _url("actual_entry", target.pk, nam=actual.year)
+        if target is not None and may_enter and actual.status != ReviewStatus.SUBMITTED else "",
+        "return_form": return_form or ReturnForm(),
+        "can_request": target is not None and access.can(user, Action.REQUEST_EXPLANATION, unit=target.territory),
+        "explanations": selectors.explanations_about(user, target=target) if target is not None else [],
+    }
+    return render(request, "indicators/actual_detail.html", context)
+
+
+@login_required
+def actual_detail(request: HttpRequest, actual_id: int) -> HttpResponse:
+    return _actual_page(request, _actual_in_scope(request, actual_id))
+
+
+@login_required
+@require_POST
+def actual_submit(request: HttpRequest, actual_id: int) -> HttpResponse:
+    actual = _actual_in_scope(request, actual_id)
+    try:
+        services.submit_actual(user=request.user, actual=actual)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Đã gửi số liệu để duyệt."))
+    return redirect("actual_detail", actual.pk)
+
+
+@login_required
+@require_POST
+def actual_approve(request: HttpRequest, actual_id: int) -> HttpResponse:
+    actual = _actual_in_scope(request, actual_id)
+    try:
+        services.approve_actual(user=request.user, actual=actual)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Đã duyệt số liệu."))
+    return redirect("actual_detail", actual.pk)
+
+
+@login_required
+@require_POST
+def actual_return(request: HttpRequest, actual_id: int) -> HttpResponse:
+    actual = _actual_in_scope(request, actual_id)
+    form = ReturnForm(request.POST)
+    form.is_valid()
+    try:
+        services.return_actual(user=request.user, actual=actual, comment=form.cleaned_data.get("review_comment", ""))
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            _message_errors(request, error)
+            return redirect("actual_detail", actual.pk)
+        add_service_errors(form, error)
+        return _actual_page(request, actual, return_form=form)
+    messages.success(request, _("Đã trả lại số liệu cho người nhập."))
+    return redirect("actual_detail", actual.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Task reports
+
+
+def _task_in_scope(request: HttpRequest, task_id: int) -> Task:
+    tasks = (
+        selectors.visible_tasks(request.user)
+        .select_related("document", "lead_agency", "document__territory" + selectors.PARENTS)
+        .prefetch_related("coordinating_agencies")
+    )
+    return get_object_or_404(tasks, pk=task_id)
+
+
+def _reporting_agency(request: HttpRequest, task: Task):
+    """The agency named by ?co_quan=, else the first of the task's agencies the user reports for."""
+    agencies = selectors.task_agencies(task)
+    territory = task.document.territory
+    code = request.GET.get("co_quan", "")
+    if code:
+        agency = next((a for a in agencies if a.code == code), None)
+        if agency is None:
+            raise Http404(_("Cơ quan này không chủ trì hay phối hợp nhiệm vụ."))
+    else:
+        agency = next((a for a in agencies if access.can(request.user, Action.ENTER, unit=territory, agency_ids={a.pk})), None)
+    if agency is None or not access.can(request.user, Action.ENTER, unit=territory, agency_ids={agency.pk}):
+        raise PermissionDenied(_("Bạn không có quyền báo cáo nhiệm vụ này cho cơ quan này."))
+    return agency
+
+
+def _save_task_report(request: HttpRequest, task: Task, agency, form: TaskReportForm, loaded_year: int) -> TaskReport:
+    data = form.cleaned_data
+    with transaction.atomic():
+        report = services.save_task_report(
+            user=request.user, task=task, agency=agency, year=data["year"], progress=data["progress"],
+            percent_done=data["percent_done"], narrative=data["narrative"], completed_on=data["completed_on"],
+            expected_version=form.expected_version(loaded_year), correction_reason=data["correction_reason"],
+        )
+        for upload in data["evidence"]:
+            services.attach_evidence(user=request.user, upload=upload, task_report=report)
+        if request.POST.get("action") == "submit" and report.status in EDITABLE:
+            report = services.submit_task_report(user=request.user, report=report)
+    return report
+
+
+def report_summary(*, progress_label: str, percent_done, completed_on, narrative: str) -> str:
+    done = f", {_('hoàn thành ngày')} {completed_on:%d/%m/%Y}" if completed_on else ""
+    return f"{progress_label}, {percent_done}%{done}: {narrative}"
+
+
+@login_required
+def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _task_in_scope(request, task_id)
+    agency = _reporting_agency(request, task)
+    year = selectors.reporting_year(request.GET.get("nam"))
+    report = selectors.task_report_for(request.user, task=task, agency=agency, year=year)
+    conflict, status = None, 200
+    if request.method == "POST":
+        form = TaskReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["year"] != year:
+                report = selectors.task_report_for(request.user, task=task, agency=agency, year=data["year"])
+            try:
+                saved = _save_task_report(request, task, agency, form, loaded_year=year)
+            except EditConflict as edit_conflict:
+                report, year, status = edit_conflict.current, data["year"], 409
+                mine = report_summary(
+                    progress_label=dict(form.fields["progress"].choices).get(data["progress"], data["progress"]),
+                    percent_done=data["percent_done"], completed_on=data["completed_on"], narrative=data["narrative"],
+                )
+                theirs = report_summary(
+                    progress_label=report.get_progress_display(), percent_done=report.percent_done,
+                    completed_on=report.completed_on, narrative=report.narrative,
+                )
+                conflict = _conflict(report, mine, theirs)
+                form = _rebind(TaskReportForm, request, report.version)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                if saved.status == ReviewStatus.SUBMITTED:
+                    messages.success(request, _("Đã lưu và gửi báo cáo để duyệt."))
+                else:
+                    messages.success(request, _("Đã lưu nháp báo cáo."))
+                return redirect("task_report_detail", saved.pk)
+    else:
+        initial = {"year": year}
+        if report is not None:
+            initial.update(
+                progress=report.progress, percent_done=report.percent_done, completed_on=report.completed_on,
+                narrative=report.narrative, version=report.version,
+            )
+        form = TaskReportForm(initial=initial)
+    context = {
+        "task": task,
+        "agency": agency,
+        "year": year,
+        "report": report,
+        "form": form,
+        "conflict": conflict,
+        "needs_reason": report is not None and report.is_locked,
+        "is_pending": report is not None and report.status == ReviewStatus.SUBMITTED,
+        "action_url": _url("task_report_entry", task.pk, nam=year, co_quan=agency.code),
+    }
+    return render(request, "indicators/task_report_form.html", context, status=status)
+
+
+def _task_report_in_scope(request: HttpRequest, report_id: int) -> TaskReport:
+    reports = selectors.visible_task_reports(request.user).select_related(
+        "task__document", "task__lead_agency", "agency", "created_by", "reviewed_by",
+        selectors.TASK_REPORT_UNIT + selectors.PARENTS,
+    )
+    return get_object_or_404(reports, pk=report_id)
+
+
+def _task_report_page(request: HttpRequest, report: TaskReport, *, return_form: ReturnForm | None = None) -> HttpResponse:
+    user = request.user
+    territory = report.task.document.territory
+    may_enter = access.can(user, Action.ENTER, unit=territory, agency_ids={report.agency_id})
+    may_review = report.status == ReviewStatus.SUBMITTED and access.can(user, Action.REVIEW, unit=territory)
+    own = report.created_by_id == user.pk and not user.is_superuser
+    context = {
+        "report": report,
+        "task": report.task,
+        "evidence": report.evidence.order_by("uploaded_at", "pk"),
+        "audit": selectors.audit_rows(report),
+        "can_review": may_review and not own,
+        "own_record": may_review and own,
+        "can_submit": may_enter and report.status in EDITABLE,
+        "edit_url": _url("task_report_entry", report.task_id, nam=report.year, co_quan=report.agency.code)
+        if may_enter and report.status != ReviewStatus.SUBMITTED else "",
+        "return_form": return_form or ReturnForm(),
+        "can_request": access.can(user, Action.REQUEST_EXPLANATION, unit=territory),
+        "explanations": selectors.explanations_about(user, task=report.task),
+    }
+    return render(request, "indicators/task_report_detail.html", context)
+
+
+@login_required
+def task_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    return _task_report_page(request, _task_report_in_scope(request, report_id))
+
+
+@login_required
+@require_POST
+def task_report_submit(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _task_report_in_scope(request, report_id)
+    try:
+        services.submit_task_report(user=request.user, report=report)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Đã gửi báo cáo để duyệt."))
+    return redirect("task_report_detail", report.pk)
+
+
+@login_required
+@require_POST
+def task_report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _task_report_in_scope(request, report_id)
+    try:
+        services.approve_task_report(user=request.user, report=report)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Đã duyệt báo cáo."))
+    return redirect("task_report_detail", report.pk)
+
+
+@login_required
+@require_POST
+def task_report_return(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = _task_report_in_scope(request, report_id)
+    form = ReturnForm(request.POST)
+    form.is_valid()
+    try:
+        services.return_task_report(user=request.user, report=report, comment=form.cleaned_data.get("review_comment", ""))
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            _message_errors(request, error)
+            return redirect("task_report_detail", report.pk)
+        add_service_errors(form, error)
+        return _task_report_page(request, report, return_form=form)
+    messages.success(request, _("Đã trả lại báo cáo cho người nhập."))
+    return redirect("task_report_detail", report.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Review queue, evidence
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    items = selectors.review_queue(request.user, selectors.Abilities(request.user))
+    return render(request, "indicators/review_queue.html", {"items": items})
+
+
+@login_required
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    evidence = get_object_or_404(selectors.visible_evidence(request.user), pk=evidence_id)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Không tìm thấy tệp.")) from None
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Explanation requests
+
+
+@login_required
+def explanation_list(request: HttpRequest) -> HttpResponse:
+    rows = selectors.explanation_list(request.user, selectors.Abilities(request.user))
+    return render(request, "indicators/explanation_list.html", {"rows": rows, "answer_form": AnswerForm()})
+
+
+def _request_explanation(request: HttpRequest, *, target: Target | None = None, task: Task | None = None) -> HttpResponse:
+    form = ExplanationRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_explanation(
+                user=request.user, question=form.cleaned_data["question"], target=target, task=task,
+                due_on=form.cleaned_data["due_on"],
+            )
+        except ValidationError as error:
+            _message_errors(request, error)
+        else:
+            messages.success(request, _("Đã gửi yêu cầu giải trình."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(_next_url(request, reverse("explanation_list")))
+
+
+@login_required
+@require_POST
+def explanation_request_target(request: HttpRequest, target_id: int) -> HttpResponse:
+    return _request_explanation(request, target=_target_in_scope(request, target_id))
+
+
+@login_required
+@require_POST
+def explanation_request_task(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _request_explanation(request, task=_task_in_scope(request, task_id))
+
+
+@login_required
+@require_POST
+def explanation_answer(request: HttpRequest, request_id: int) -> HttpResponse:
+    explanation = get_object_or_404(selectors.visible_explanations(request.user), pk=request_id)
+    form = AnswerForm(request.POST)
+    form.is_valid()
+    try:
+        services.answer_explanation(user=request.user, request=explanation, answer=form.cleaned_data.get("answer", ""))
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, _("Đã gửi nội dung giải trình."))
+    return redirect(_next_url(request, reverse("explanation_list")))
