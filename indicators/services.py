@@ -55,7 +55,9 @@ def validate_figure(
             errors["denominator" if denominator is None else "numerator"] = "Nhập cả tử số và mẫu số, hoặc chỉ nhập giá trị."
         else:
             errors["value"] = "Nhập giá trị, hoặc tử số và mẫu số."
-    if value is not None:
+    if value is not None and (numerator is not None or denominator is not None):
+        errors["value"] = "Nhập giá trị, hoặc tử số và mẫu số, không nhập cả hai."
+    elif value is not None:
         if indicator.measure_unit in RATE_UNITS and not (Decimal(0) <= value <= Decimal(100)):
             errors["value"] = "Tỷ lệ phải nằm trong khoảng 0–100%."
         elif indicator.measure_unit in COUNT_UNITS and (value < 0 or value != value.to_integral_value()):
@@ -96,7 +98,7 @@ def save_actual(
     numerator: Decimal | None = None,
     denominator: Decimal | None = None,
     target: Target | None = None,
-    expected_version: int | None = None,
+    expected_version: int = 0,
     correction_reason: str = "",
 ) -> Actual:
     """Create or change the figure of one indicator, unit and period (a draft, or a late correction)."""
@@ -201,10 +203,14 @@ def validate_evidence(upload: UploadedFile) -> None:
 @transaction.atomic
 def attach_evidence(*, user, upload: UploadedFile, actual: Actual | None = None, task_report: TaskReport | None = None) -> Evidence:
     if actual is not None:
+        actual = Actual.objects.select_for_update().get(pk=actual.pk)
         require(user, Action.ENTER, unit=actual.unit)
     else:
+        task_report = TaskReport.objects.select_for_update().get(pk=task_report.pk)
         require(user, Action.ENTER, unit=task_unit(task_report.task), agency_ids={task_report.agency_id})
     validate_evidence(upload)
+    if (actual or task_report).status == ReviewStatus.APPROVED:
+        raise ValidationError({"evidence": "Bản ghi đã duyệt đã khóa; hãy sửa (kèm lý do) rồi đính kèm minh chứng."})
     evidence = Evidence(actual=actual, task_report=task_report, original_name=upload.name[:255], size=upload.size, uploaded_by=user)
     evidence.file.save(upload.name, upload, save=False)
     evidence.save()
@@ -226,7 +232,7 @@ def save_task_report(
     percent_done: int,
     narrative: str,
     completed_on=None,
-    expected_version: int | None = None,
+    expected_version: int = 0,
     correction_reason: str = "",
 ) -> TaskReport:
     report = (

@@ -113,12 +113,26 @@ def reach(user, roles: set[str] | None = None) -> Reach:
     return result
 
 
-def scope(user, queryset: QuerySet, unit_path: str = "unit") -> QuerySet:
-    """The part of `queryset` the user may see: rows whose unit lies in the user's reach."""
-    user_reach = reach(user)
-    if user_reach.everywhere:
+def scope(user, queryset: QuerySet, unit_path: str = "unit", agency_path: str | None = None) -> QuerySet:
+    """The part of `queryset` the user may see: rows whose unit lies in the user's reach.
+
+    With `agency_path` (task reports), an officer sees only the rows of their agencies and of
+    the agencies whose work passed to theirs; reviewers, leaders and admins see every agency's
+    rows in their territory. A user with several memberships gets the union.
+    """
+    if user.is_superuser:
         return queryset
-    return queryset.filter(user_reach.unit_q(unit_path))
+    if agency_path is None:
+        user_reach = reach(user)
+        return queryset if user_reach.everywhere else queryset.filter(user_reach.unit_q(unit_path))
+    overseers = reach(user, {Role.REVIEWER.value, Role.LEADER.value, Role.ADMIN.value})
+    if overseers.everywhere:
+        return queryset
+    officer = reach(user, {Role.OFFICER.value})
+    officer_q = officer.unit_q(unit_path)
+    if not officer.any_agency:
+        officer_q &= Q(**{f"{agency_path}__in": officer.agency_ids})
+    return queryset.filter(overseers.unit_q(unit_path) | officer_q)
 
 
 def unit_in_reach(user_reach: Reach, unit: AdministrativeUnit) -> bool:

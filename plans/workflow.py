@@ -59,8 +59,12 @@ def audit_trail(instance: models.Model):
     ).select_related("user")
 
 
-def check_version(record: ReviewedRecord, expected_version: int | None) -> None:
-    if expected_version is not None and record.pk and record.version != expected_version:
+def check_version(record: ReviewedRecord, expected_version: int) -> None:
+    """`expected_version` is the version the user's form started from; 0 for an empty form.
+
+    A stored record with another version means someone saved in between: refuse, never overwrite.
+    """
+    if record.pk and record.version != expected_version:
         raise EditConflict(record)
 
 

@@ -58,9 +58,9 @@ def test_the_whole_cycle_submit_return_resubmit_approve_late_correction(personas
 
 def test_an_approved_figure_cannot_be_edited_without_a_reason_and_a_submitted_one_not_at_all(personas, poverty_rate):
     actual = enter(personas.officer_hg, poverty_rate)
-    services.submit_actual(user=personas.officer_hg, actual=actual)
+    submitted = services.submit_actual(user=personas.officer_hg, actual=actual)
     with pytest.raises(ValidationError, match="chờ duyệt"):
-        enter(personas.officer_hg, poverty_rate, value=Decimal("3"))
+        enter(personas.officer_hg, poverty_rate, value=Decimal("3"), expected_version=submitted.version)
 
 
 @pytest.mark.parametrize("who", ["officer_hue", "leader", "reviewer_hg", "outsider"])
@@ -130,6 +130,27 @@ def test_bad_figures_get_a_vietnamese_message_on_the_field(personas, code, figur
     with pytest.raises(ValidationError) as error:
         enter(personas.officer_hg, Indicator.objects.get(code=code), **figures)
     assert message in " ".join(error.value.message_dict[field])
+
+
+def test_a_save_from_an_empty_form_does_not_overwrite_a_figure_saved_meanwhile(personas, poverty_rate):
+    enter(personas.officer_hg, poverty_rate, value=Decimal("2.6"))
+    with pytest.raises(EditConflict):
+        enter(personas.officer_hg, poverty_rate, value=Decimal("2.7"), expected_version=0)
+
+
+def test_a_value_and_a_fraction_together_are_refused(personas, poverty_rate):
+    with pytest.raises(ValidationError) as error:
+        enter(personas.officer_hg, poverty_rate, value=Decimal("2"), numerator=Decimal("2"), denominator=Decimal("100"))
+    assert "không nhập cả hai" in error.value.message_dict["value"][0]
+
+
+def test_no_evidence_is_added_to_an_approved_figure(personas, poverty_rate, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    actual = enter(personas.officer_hg, poverty_rate)
+    services.submit_actual(user=personas.officer_hg, actual=actual)
+    services.approve_actual(user=personas.reviewer_hg, actual=actual)
+    with pytest.raises(ValidationError, match="đã khóa"):
+        services.attach_evidence(user=personas.officer_hg, upload=SimpleUploadedFile("x.pdf", PDF), actual=actual)
 
 
 def test_a_year_outside_the_targets_horizon_is_refused(personas, poverty_rate):
