@@ -172,17 +172,28 @@ class Target(models.Model):
 
     @property
     def bound_label(self) -> str:
-        """The bound as a Vietnamese reader writes it: "1,5–1,7 điểm %", "≤ 1,84%"."""
+        """The bound as a Vietnamese reader writes it: "Giảm 1,5–1,7 điểm %", "3,5 điểm % trở lên", "còn 1,84%"."""
         unit = self.get_unit_display()
         sep = "" if self.unit == MeasureUnit.PERCENT else " "
         low, high = self.min_value, self.max_value
-        if low is not None and high is not None and low != high:
-            text = f"{format_number(low)}–{format_number(high)}{sep}{unit}"
+        if self.unit == MeasureUnit.YES_NO and (low if low is not None else high) is not None:
+            numbers = f"({'có' if (low if low is not None else high) else 'không'})"
+        elif low is not None and high is not None and low != high:
+            numbers = f"{format_number(low)}–{format_number(high)}{sep}{unit}"
         elif low is not None or high is not None:
-            text = f"{format_number(low if low is not None else high)}{sep}{unit}"
+            numbers = f"{format_number(low if low is not None else high)}{sep}{unit}"
         else:
-            text = ""
-        return " ".join(part for part in (self.get_change_direction_display(), text) if part)
+            numbers = ""
+        qualifier = "" if "..." in self.qualifier else self.qualifier  # "từ ... đến": the range says it
+        if qualifier in QUALIFIERS_AFTER_NUMBER:
+            words = (self.get_change_direction_display(), numbers, qualifier)
+        else:
+            words = (self.get_change_direction_display(), qualifier, numbers)
+        return " ".join(str(part) for part in words if part)
+
+
+# Qualifiers Vietnamese writes after the number: "giảm 3,5% trở lên".
+QUALIFIERS_AFTER_NUMBER = {"trở lên"}
 
 
 # The reporting period and the review workflow are shared with task reports (plans).

@@ -232,3 +232,18 @@ def test_bad_target_cells_get_a_vietnamese_message(db, column, value, message):
 
     assert [e.row for e in result.errors] == [2]
     assert message in result.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "issuer, code, label",
+    [
+        ("bg-btv-tu", "II.2.1.1", "Giảm 1,5–1,7 điểm %"),
+        ("bg-btv-tu", "II.2.1.2", "Giảm 3,5 điểm % trở lên"),
+        ("bg-btv-tu", "II.2.1.5", "Giảm trên 50%"),
+        ("tth-btv-tu", "2.1.2", "còn 1,84%"),
+        ("hg-ubnd", "II.2.a.4", "khoảng 2.500 lao động"),
+        ("bl-thu", "I.3.2.1", "Giảm 0,1–0,13 điểm %"),
+    ],
+)
+def test_targets_read_back_as_the_texts_write_them(db, issuer, code, label):
+    assert Target.objects.get(document__issuer__code=issuer, code=code).bound_label == label
