@@ -212,44 +212,54 @@ def actual_detail(request: HttpRequest, actual_id: int) -> HttpResponse:
 @require_POST
 def actual_submit(request: HttpRequest, actual_id: int) -> HttpResponse:
     actual = _actual_in_scope(request, actual_id)
-    try:
-        services.submit_actual(user=request.user, actual=actual)
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Đã gửi số liệu để duyệt."))
-    return redirect("actual_detail", actual.pk)
+    return _step(request, actual, "actual_detail", _("Đã gửi số liệu để duyệt."),
+                 lambda: services.submit_actual(user=request.user, actual=actual))
 
 
 @login_required
 @require_POST
 def actual_approve(request: HttpRequest, actual_id: int) -> HttpResponse:
     actual = _actual_in_scope(request, actual_id)
-    try:
-        services.approve_actual(user=request.user, actual=actual)
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Đã duyệt số liệu."))
-    return redirect("actual_detail", actual.pk)
+    return _step(request, actual, "actual_detail", _("Đã duyệt số liệu."),
+                 lambda: services.approve_actual(user=request.user, actual=actual))
 
 
 @login_required
 @require_POST
 def actual_return(request: HttpRequest, actual_id: int) -> HttpResponse:
     actual = _actual_in_scope(request, actual_id)
+    return _return_step(
+        request, actual, "actual_detail", _("Đã trả lại số liệu cho người nhập."),
+        lambda comment: services.return_actual(user=request.user, actual=actual, comment=comment),
+        lambda form: _actual_page(request, actual, return_form=form),
+    )
+
+
+def _step(request: HttpRequest, record, detail_view: str, success: str, transition) -> HttpResponse:
+    """Run one workflow step (submit, approve) and go back to the record's page with the outcome."""
+    try:
+        transition()
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(detail_view, record.pk)
+
+
+def _return_step(request: HttpRequest, record, detail_view: str, success: str, transition, page) -> HttpResponse:
+    """Return a record for rework; a missing comment is shown on the form, which keeps what was typed."""
     form = ReturnForm(request.POST)
     form.is_valid()
     try:
-        services.return_actual(user=request.user, actual=actual, comment=form.cleaned_data.get("review_comment", ""))
+        transition(form.cleaned_data.get("review_comment", ""))
     except ValidationError as error:
         if not hasattr(error, "error_dict"):
             _message_errors(request, error)
-            return redirect("actual_detail", actual.pk)
+            return redirect(detail_view, record.pk)
         add_service_errors(form, error)
-        return _actual_page(request, actual, return_form=form)
-    messages.success(request, _("Đã trả lại số liệu cho người nhập."))
-    return redirect("actual_detail", actual.pk)
+        return page(form)
+    messages.success(request, success)
+    return redirect(detail_view, record.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,7 +307,8 @@ def _save_task_report(request: HttpRequest, task: Task, agency, form: TaskReport
 
 
 def report_summary(*, progress_label: str, percent_done, completed_on, narrative: str) -> str:
-    done = f", {_('hoàn thành ngày')} {completed_on:%d/%m/%Y}" if completed_on else ""
+    completed = _("hoàn thành ngày")
+    done = f", {completed} {completed_on:%d/%m/%Y}" if completed_on else ""
     return f"{progress_label}, {percent_done}%{done}: {narrative}"
 
 
@@ -398,44 +409,27 @@ def task_report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 def task_report_submit(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _task_report_in_scope(request, report_id)
-    try:
-        services.submit_task_report(user=request.user, report=report)
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Đã gửi báo cáo để duyệt."))
-    return redirect("task_report_detail", report.pk)
+    return _step(request, report, "task_report_detail", _("Đã gửi báo cáo để duyệt."),
+                 lambda: services.submit_task_report(user=request.user, report=report))
 
 
 @login_required
 @require_POST
 def task_report_approve(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _task_report_in_scope(request, report_id)
-    try:
-        services.approve_task_report(user=request.user, report=report)
-    except ValidationError as error:
-        _message_errors(request, error)
-    else:
-        messages.success(request, _("Đã duyệt báo cáo."))
-    return redirect("task_report_detail", report.pk)
+    return _step(request, report, "task_report_detail", _("Đã duyệt báo cáo."),
+                 lambda: services.approve_task_report(user=request.user, report=report))
 
 
 @login_required
 @require_POST
 def task_report_return(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _task_report_in_scope(request, report_id)
-    form = ReturnForm(request.POST)
-    form.is_valid()
-    try:
-        services.return_task_report(user=request.user, report=report, comment=form.cleaned_data.get("review_comment", ""))
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            _message_errors(request, error)
-            return redirect("task_report_detail", report.pk)
-        add_service_errors(form, error)
-        return _task_report_page(request, report, return_form=form)
-    messages.success(request, _("Đã trả lại báo cáo cho người nhập."))
-    return redirect("task_report_detail", report.pk)
+    return _return_step(
+        request, report, "task_report_detail", _("Đã trả lại báo cáo cho người nhập."),
+        lambda comment: services.return_task_report(user=request.user, report=report, comment=comment),
+        lambda form: _task_report_page(request, report, return_form=form),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
