@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from indicators import services
+from indicators import selectors, services
 from plans.models import ProgressState
 from plans.text import parse_number
 
@@ -66,9 +66,10 @@ class EvidenceField(forms.FileField):
 
 
 class ReportForm(forms.Form):
-    """What the figure and task report forms share: the year, the version, the late-correction reason."""
+    """What the figure and task report forms share: the year and period, the version, the late-correction reason."""
 
     year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
+    period = forms.ChoiceField(label=_("Kỳ báo cáo"), choices=selectors.PERIOD_CHOICES, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     correction_reason = forms.CharField(
         label=_("Lý do sửa"),
@@ -80,13 +81,21 @@ class ReportForm(forms.Form):
         label=_("Tệp minh chứng"), help_text=_("PDF, Word, Excel, JPEG hoặc PNG; tối đa 10 MB mỗi tệp.")
     )
 
-    def expected_version(self, loaded_year: int) -> int:
+    def clean_period(self) -> "selectors.Period":
+        """The chosen period; a form posted without one keeps the period of the page (?ky=)."""
+        return selectors.PERIODS.get(self.cleaned_data.get("period")) or self.page_period
+
+    def __init__(self, *args, page_period: "selectors.Period" = selectors.YEARLY, **kwargs):
+        self.page_period = page_period
+        super().__init__(*args, **kwargs)
+
+    def expected_version(self, loaded_year: int, loaded_period: "selectors.Period" = selectors.YEARLY) -> int:
         """The version the user started from; 0 when they started from an empty form.
 
         Passing 0 rather than None makes the service refuse (as a conflict) a save over a record
         that someone created after this user opened the empty form.
         """
-        if self.cleaned_data["year"] != loaded_year:
+        if self.cleaned_data["year"] != loaded_year or self.cleaned_data["period"] != loaded_period:
             return 0
         return self.cleaned_data.get("version") or 0
 
@@ -96,7 +105,7 @@ class ActualForm(ReportForm):
     numerator = VietnameseNumberField(label=_("Tử số"), required=False)
     denominator = VietnameseNumberField(label=_("Mẫu số"), required=False)
 
-    field_order = ["year", "value", "numerator", "denominator", "evidence", "correction_reason", "version"]
+    field_order = ["year", "period", "value", "numerator", "denominator", "evidence", "correction_reason", "version"]
 
     def clean(self):
         data = super().clean()
@@ -111,7 +120,7 @@ class TaskReportForm(ReportForm):
     completed_on = VietnameseDateField(label=_("Ngày hoàn thành"), required=False)
     narrative = forms.CharField(label=_("Kết quả thực hiện"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
 
-    field_order = ["year", "progress", "percent_done", "completed_on", "narrative", "evidence", "correction_reason", "version"]
+    field_order = ["year", "period", "progress", "percent_done", "completed_on", "narrative", "evidence", "correction_reason", "version"]
 
 
 class ReturnForm(forms.Form):

@@ -43,6 +43,47 @@ def reporting_year(raw: str | None) -> int:
     return timezone.localdate().year
 
 
+@dataclass(frozen=True)
+class Period:
+    """A reporting period of a year: ?ky=nam (the whole year), 6t1 or 6t2 (the halves)."""
+
+    code: str
+    kind: str
+    number: int
+    label: str
+
+    def title(self, year: int) -> str:
+        """"năm 2026", "6 tháng đầu năm 2026": the period as a heading says it."""
+        return str(PERIOD_TITLES[self.code]) % {"year": year}
+
+
+YEARLY = Period("nam", PeriodKind.YEAR, 0, _("Cả năm"))
+PERIODS = {
+    period.code: period
+    for period in [
+        YEARLY,
+        Period("6t1", PeriodKind.HALF, 1, _("6 tháng đầu năm")),
+        Period("6t2", PeriodKind.HALF, 2, _("6 tháng cuối năm")),
+    ]
+}
+PERIOD_CHOICES = [(period.code, period.label) for period in PERIODS.values()]
+PERIOD_TITLES = {
+    "nam": _("năm %(year)s"),
+    "6t1": _("6 tháng đầu năm %(year)s"),
+    "6t2": _("6 tháng cuối năm %(year)s"),
+}
+
+
+def reporting_period(raw: str | None) -> Period:
+    """The period named by ?ky=, else the whole year."""
+    return PERIODS.get((raw or "").strip(), YEARLY)
+
+
+def period_of(record) -> Period:
+    """The period a figure or task report belongs to (the whole year for any other kind)."""
+    return next((p for p in PERIODS.values() if (p.kind, p.number) == (record.period_kind, record.period_number)), YEARLY)
+
+
 class Abilities:
     """`access.can` for many rows of one page, asked once per (action, unit, agencies)."""
 
@@ -143,8 +184,8 @@ class TargetRow:
     open_requests: list[ExplanationRequest]
 
 
-def targets_awaiting_figures(user, year: int, abilities: Abilities) -> list[TargetRow]:
-    """Targets of the user's territory whose period holds `year`, with the year's figure if any."""
+def targets_awaiting_figures(user, year: int, abilities: Abilities, period: Period = YEARLY) -> list[TargetRow]:
+    """Targets of the user's territory whose period holds `year`, with the period's figure if any."""
     targets = list(
         visible_targets(user)
         .filter(horizon_covers(year))
@@ -154,8 +195,8 @@ def targets_awaiting_figures(user, year: int, abilities: Abilities) -> list[Targ
     )
     actuals = visible_actuals(user).filter(
         year=year,
-        period_kind=PeriodKind.YEAR,
-        period_number=0,
+        period_kind=period.kind,
+        period_number=period.number,
         indicator_id__in={t.indicator_id for t in targets},
         unit_id__in={t.territory_id for t in targets},
     ).select_related("indicator")
@@ -195,7 +236,7 @@ class TaskRow:
     open_requests: list[ExplanationRequest]
 
 
-def my_tasks(user, year: int, abilities: Abilities) -> list[TaskRow]:
+def my_tasks(user, year: int, abilities: Abilities, period: Period = YEARLY) -> list[TaskRow]:
     """Tasks the user's agencies (with those whose work passed to them) lead or coordinate.
 
     A user whose membership names no agency (a leader, an admin) sees every task of their territory.
@@ -209,7 +250,7 @@ def my_tasks(user, year: int, abilities: Abilities) -> list[TaskRow]:
         coordinated = coordination.filter(agency_id__in=user_reach.agency_ids)
         tasks = tasks.filter(Q(lead_agency_id__in=user_reach.agency_ids) | Q(pk__in=coordinated.values("task_id")))
     reports = (
-        TaskReport.objects.filter(year=year, period_kind=PeriodKind.YEAR, period_number=0)
+        TaskReport.objects.filter(year=year, period_kind=period.kind, period_number=period.number)
         .order_by("-updated_at")
     )
     tasks = (
@@ -260,12 +301,12 @@ def _direct_agency_ids(user) -> set[int]:
 # Records and their neighbours
 
 
-def actual_for(user, *, target: Target, year: int) -> Actual | None:
-    """The yearly figure of the target's indicator and territory, if the user may see it."""
+def actual_for(user, *, target: Target, year: int, period: Period = YEARLY) -> Actual | None:
+    """The period's figure of the target's indicator and territory, if the user may see it."""
     return (
         visible_actuals(user)
         .filter(indicator_id=target.indicator_id, unit_id=target.territory_id, year=year,
-                period_kind=PeriodKind.YEAR, period_number=0)
+                period_kind=period.kind, period_number=period.number)
         .select_related("indicator")
         .first()
     )
@@ -283,10 +324,10 @@ def target_for_actual(user, actual: Actual) -> Target | None:
     )
 
 
-def task_report_for(user, *, task: Task, agency, year: int) -> TaskReport | None:
+def task_report_for(user, *, task: Task, agency, year: int, period: Period = YEARLY) -> TaskReport | None:
     return (
         visible_task_reports(user)
-        .filter(task=task, agency=agency, year=year, period_kind=PeriodKind.YEAR, period_number=0)
+        .filter(task=task, agency=agency, year=year, period_kind=period.kind, period_number=period.number)
         .first()
     )
 

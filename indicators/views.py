@@ -85,11 +85,15 @@ def _rebind(form_class: type[ReportForm], request: HttpRequest, version: int, **
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
     year = selectors.reporting_year(request.GET.get("nam"))
+    period = selectors.reporting_period(request.GET.get("ky"))
     abilities = selectors.Abilities(request.user)
     context = {
         "year": year,
-        "target_rows": selectors.targets_awaiting_figures(request.user, year, abilities),
-        "task_rows": selectors.my_tasks(request.user, year, abilities),
+        "period": period,
+        "period_title": period.title(year),
+        "period_choices": selectors.PERIOD_CHOICES,
+        "target_rows": selectors.targets_awaiting_figures(request.user, year, abilities, period),
+        "task_rows": selectors.my_tasks(request.user, year, abilities, period),
     }
     return render(request, "indicators/my_work.html", context)
 
@@ -103,14 +107,16 @@ def _target_in_scope(request: HttpRequest, target_id: int) -> Target:
     return get_object_or_404(targets, pk=target_id)
 
 
-def _save_actual(request: HttpRequest, target: Target, form: ActualForm, loaded_year: int) -> Actual:
+def _save_actual(request: HttpRequest, target: Target, form: ActualForm, loaded_year: int,
+                 loaded_period: selectors.Period) -> Actual:
     """Save the figure, attach its files and (for "Gửi duyệt") submit it: all or nothing."""
     data = form.cleaned_data
     with transaction.atomic():
         actual = services.save_actual(
             user=request.user, indicator=target.indicator, unit=target.territory, year=data["year"],
+            period_kind=data["period"].kind, period_number=data["period"].number,
             value=data["value"], numerator=data["numerator"], denominator=data["denominator"], target=target,
-            expected_version=form.expected_version(loaded_year), correction_reason=data["correction_reason"],
+            expected_version=form.expected_version(loaded_year, loaded_period), correction_reason=data["correction_reason"],
         )
         for upload in data["evidence"]:
             services.attach_evidence(user=request.user, upload=upload, actual=actual)
@@ -125,23 +131,24 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
     if not access.can(request.user, Action.ENTER, unit=target.territory):
         raise PermissionDenied(_("Bạn không có quyền nhập số liệu cho địa bàn này."))
     year = selectors.reporting_year(request.GET.get("nam"))
-    actual = selectors.actual_for(request.user, target=target, year=year)
+    period = selectors.reporting_period(request.GET.get("ky"))
+    actual = selectors.actual_for(request.user, target=target, year=year, period=period)
     conflict, status = None, 200
     if request.method == "POST":
-        form = ActualForm(request.POST, request.FILES)
+        form = ActualForm(request.POST, request.FILES, page_period=period)
         if form.is_valid():
             data = form.cleaned_data
-            if data["year"] != year:
-                actual = selectors.actual_for(request.user, target=target, year=data["year"])
+            if data["year"] != year or data["period"] != period:
+                actual = selectors.actual_for(request.user, target=target, year=data["year"], period=data["period"])
             try:
-                saved = _save_actual(request, target, form, loaded_year=year)
+                saved = _save_actual(request, target, form, loaded_year=year, loaded_period=period)
             except EditConflict as edit_conflict:
-                actual, year, status = edit_conflict.current, data["year"], 409
+                actual, year, period, status = edit_conflict.current, data["year"], data["period"], 409
                 mine = selectors.typed_figure_text(
                     indicator=target.indicator, value=data["value"], numerator=data["numerator"], denominator=data["denominator"]
                 )
                 conflict = _conflict(actual, mine, selectors.figure_text(actual))
-                form = _rebind(ActualForm, request, actual.version)
+                form = _rebind(ActualForm, request, actual.version, page_period=period)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -151,23 +158,25 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
                     messages.success(request, _("Đã lưu nháp số liệu."))
                 return redirect("actual_detail", saved.pk)
     else:
-        initial = {"year": year}
+        initial = {"year": year, "period": period.code}
         if actual is not None:
             initial.update(
                 value=selectors.number_input(actual.value), numerator=selectors.number_input(actual.numerator),
                 denominator=selectors.number_input(actual.denominator), version=actual.version,
             )
-        form = ActualForm(initial=initial)
+        form = ActualForm(initial=initial, page_period=period)
     context = {
         "target": target,
         "year": year,
+        "period": period,
+        "period_title": period.title(year),
         "actual": actual,
         "current_figure": selectors.figure_text(actual) if actual else "",
         "form": form,
         "conflict": conflict,
         "needs_reason": actual is not None and actual.is_locked,
         "is_pending": actual is not None and actual.status == ReviewStatus.SUBMITTED,
-        "action_url": _url("actual_entry", target.pk, nam=year),
+        "action_url": _url("actual_entry", target.pk, nam=year, ky=period.code),
     }
     return render(request, "indicators/actual_form.html", context, status=status)
 
@@ -194,7 +203,8 @@ def _actual_page(request: HttpRequest, actual: Actual, *, return_form: ReturnFor
         "can_review": may_review and not own,
         "own_record": may_review and own,
         "can_submit": may_enter and actual.status in EDITABLE,
-        "edit_url": _url("actual_entry", target.pk, nam=actual.year)
+        "period": selectors.period_of(actual),
+        "edit_url": _url("actual_entry", target.pk, nam=actual.year, ky=selectors.period_of(actual).code)
         if target is not None and may_enter and actual.status != ReviewStatus.SUBMITTED else "",
         "return_form": return_form or ReturnForm(),
         "can_request": target is not None and access.can(user, Action.REQUEST_EXPLANATION, unit=target.territory),
@@ -291,13 +301,15 @@ def _reporting_agency(request: HttpRequest, task: Task):
     return agency
 
 
-def _save_task_report(request: HttpRequest, task: Task, agency, form: TaskReportForm, loaded_year: int) -> TaskReport:
+def _save_task_report(request: HttpRequest, task: Task, agency, form: TaskReportForm, loaded_year: int,
+                      loaded_period: selectors.Period) -> TaskReport:
     data = form.cleaned_data
     with transaction.atomic():
         report = services.save_task_report(
-            user=request.user, task=task, agency=agency, year=data["year"], progress=data["progress"],
+            user=request.user, task=task, agency=agency, year=data["year"],
+            period_kind=data["period"].kind, period_number=data["period"].number, progress=data["progress"],
             percent_done=data["percent_done"], narrative=data["narrative"], completed_on=data["completed_on"],
-            expected_version=form.expected_version(loaded_year), correction_reason=data["correction_reason"],
+            expected_version=form.expected_version(loaded_year, loaded_period), correction_reason=data["correction_reason"],
         )
         for upload in data["evidence"]:
             services.attach_evidence(user=request.user, upload=upload, task_report=report)
@@ -317,18 +329,20 @@ def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
     task = _task_in_scope(request, task_id)
     agency = _reporting_agency(request, task)
     year = selectors.reporting_year(request.GET.get("nam"))
-    report = selectors.task_report_for(request.user, task=task, agency=agency, year=year)
+    period = selectors.reporting_period(request.GET.get("ky"))
+    report = selectors.task_report_for(request.user, task=task, agency=agency, year=year, period=period)
     conflict, status = None, 200
     if request.method == "POST":
-        form = TaskReportForm(request.POST, request.FILES)
+        form = TaskReportForm(request.POST, request.FILES, page_period=period)
         if form.is_valid():
             data = form.cleaned_data
-            if data["year"] != year:
-                report = selectors.task_report_for(request.user, task=task, agency=agency, year=data["year"])
+            if data["year"] != year or data["period"] != period:
+                report = selectors.task_report_for(request.user, task=task, agency=agency, year=data["year"],
+                                                   period=data["period"])
             try:
-                saved = _save_task_report(request, task, agency, form, loaded_year=year)
+                saved = _save_task_report(request, task, agency, form, loaded_year=year, loaded_period=period)
             except EditConflict as edit_conflict:
-                report, year, status = edit_conflict.current, data["year"], 409
+                report, year, period, status = edit_conflict.current, data["year"], data["period"], 409
                 mine = report_summary(
                     progress_label=dict(form.fields["progress"].choices).get(data["progress"], data["progress"]),
                     percent_done=data["percent_done"], completed_on=data["completed_on"], narrative=data["narrative"],
@@ -338,7 +352,7 @@ def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
                     completed_on=report.completed_on, narrative=report.narrative,
                 )
                 conflict = _conflict(report, mine, theirs)
-                form = _rebind(TaskReportForm, request, report.version)
+                form = _rebind(TaskReportForm, request, report.version, page_period=period)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -348,23 +362,25 @@ def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
                     messages.success(request, _("Đã lưu nháp báo cáo."))
                 return redirect("task_report_detail", saved.pk)
     else:
-        initial = {"year": year}
+        initial = {"year": year, "period": period.code}
         if report is not None:
             initial.update(
                 progress=report.progress, percent_done=report.percent_done, completed_on=report.completed_on,
                 narrative=report.narrative, version=report.version,
             )
-        form = TaskReportForm(initial=initial)
+        form = TaskReportForm(initial=initial, page_period=period)
     context = {
         "task": task,
         "agency": agency,
         "year": year,
+        "period": period,
+        "period_title": period.title(year),
         "report": report,
         "form": form,
         "conflict": conflict,
         "needs_reason": report is not None and report.is_locked,
         "is_pending": report is not None and report.status == ReviewStatus.SUBMITTED,
-        "action_url": _url("task_report_entry", task.pk, nam=year, co_quan=agency.code),
+        "action_url": _url("task_report_entry", task.pk, nam=year, ky=period.code, co_quan=agency.code),
     }
     return render(request, "indicators/task_report_form.html", context, status=status)
 
@@ -391,7 +407,9 @@ def _task_report_page(request: HttpRequest, report: TaskReport, *, return_form: 
         "can_review": may_review and not own,
         "own_record": may_review and own,
         "can_submit": may_enter and report.status in EDITABLE,
-        "edit_url": _url("task_report_entry", report.task_id, nam=report.year, co_quan=report.agency.code)
+        "period": selectors.period_of(report),
+        "edit_url": _url("task_report_entry", report.task_id, nam=report.year, ky=selectors.period_of(report).code,
+                         co_quan=report.agency.code)
         if may_enter and report.status != ReviewStatus.SUBMITTED else "",
         "return_form": return_form or ReturnForm(),
         "can_request": access.can(user, Action.REQUEST_EXPLANATION, unit=territory),

@@ -520,6 +520,74 @@ def test_the_figure_page_offers_the_leader_an_explanation_request_on_its_target(
 
 
 # ---------------------------------------------------------------------------------------------
+# Half-year periods
+
+
+def test_a_first_half_figure_and_a_yearly_one_are_kept_separately(client, personas):
+    officer, target = personas.officer_hg, hg_target()
+    login(client, officer)
+    half_form = client.get(entry_url(target) + "&ky=6t1")
+    assert half_form.status_code == 200 and "6 tháng đầu năm 2024" in html(half_form)
+    half = client.post(entry_url(target) + "&ky=6t1", {"year": YEAR, "period": "6t1", "value": "2,7", "numerator": "",
+                                                       "denominator": "", "version": "", "action": "save",
+                                                       "correction_reason": ""})
+    assert half.status_code == 302
+    assert post_actual(client, target, value="2,5").status_code == 302
+
+    kept = {(a.period_kind, a.period_number): a for a in Actual.objects.filter(unit=target.territory, year=YEAR)}
+    assert {key: a.value for key, a in kept.items()} == {("half", 1): Decimal("2.7"), ("year", 0): Decimal("2.5")}
+    assert all(a.indicator_id == target.indicator_id for a in kept.values())
+    detail = client.get(reverse("actual_detail", args=[kept[("half", 1)].pk]))
+    assert "6 tháng 1/2024" in html(detail)
+    assert "ky=6t1" in html(detail)
+    # Each form shows its own period's figure.
+    assert 'value="2,7"' in html(client.get(entry_url(target) + "&ky=6t1"))
+    assert 'value="2,5"' in html(client.get(entry_url(target)))
+
+    services.submit_actual(user=officer, actual=kept[("half", 1)])
+    login(client, personas.reviewer_hg)
+    assert "6 tháng 1/2024" in html(client.get(reverse("review_queue")))
+
+
+def test_my_work_shows_the_status_of_the_chosen_half_year(client, personas):
+    officer, target, task = personas.officer_hg, hg_target(), inherited_task()
+    services.save_actual(user=officer, indicator=target.indicator, unit=target.territory, year=YEAR,
+                         period_kind="half", period_number=1, value=Decimal("2.7"), target=target)
+    services.save_task_report(user=officer, task=task, agency=task.lead_agency, year=YEAR, period_kind="half",
+                              period_number=1, progress="in_progress", percent_done=35, narrative="Nửa năm.")
+    login(client, officer)
+
+    half = client.get(reverse("my_work"), {"nam": YEAR, "ky": "6t1"})
+    assert half.status_code == 200
+    row = next(r for r in half.context["target_rows"] if r.target.pk == target.pk)
+    assert row.actual is not None and (row.actual.period_kind, row.actual.period_number) == ("half", 1)
+    slot = half.context["task_rows"][0].slots[0]
+    assert slot.report is not None and slot.report.percent_done == 35
+    page = html(half)
+    assert "6 tháng đầu năm 2024" in page and "2,7%" in page and "35%" in page
+    assert '<option value="6t1" selected>' in page
+    assert f"{entry_url(target)}&ky=6t1" in page.replace("&amp;", "&")
+
+    yearly = client.get(reverse("my_work"), {"nam": YEAR})
+    assert all(r.actual is None for r in yearly.context["target_rows"])
+    assert yearly.context["task_rows"][0].slots[0].report is None
+    second = client.get(reverse("my_work"), {"nam": YEAR, "ky": "6t2"})
+    assert all(r.actual is None for r in second.context["target_rows"])
+
+
+def test_an_invalid_period_falls_back_to_the_whole_year(client, personas):
+    target = hg_target()
+    draft_actual(personas.officer_hg, target=target, value="2.5")
+    login(client, personas.officer_hg)
+    work = client.get(reverse("my_work"), {"nam": YEAR, "ky": "6t9"})
+    assert work.status_code == 200 and work.context["period"].code == "nam"
+    assert '<option value="nam" selected>' in html(work)
+    assert next(r for r in work.context["target_rows"] if r.target.pk == target.pk).actual.period_kind == "year"
+    form = client.get(entry_url(target) + "&ky=bogus")
+    assert form.status_code == 200 and form.context["period"].code == "nam" and 'value="2,5"' in html(form)
+
+
+# ---------------------------------------------------------------------------------------------
 # Bounded queries
 
 
