@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/povertyplan
+BENCH_DATABASE ?= povertyplan_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DATABASE)
 HOST ?= 127.0.0.1:8000
 
 .PHONY: install run demo-data test postgres check bench clean
@@ -38,6 +40,13 @@ check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-looking-secret-value ALLOWED_HOSTS=povertyplan.example \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# Benchmarks on PostgreSQL with national-scale generated data; prints BENCH <name> <value> <unit> lines.
+bench: install postgres
+	@psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='$(BENCH_DATABASE)'" | grep -q 1 \
+	  || createdb -h 127.0.0.1 -U postgres $(BENCH_DATABASE)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
