@@ -1,0 +1,228 @@
+"""Plotly figures for the dashboards: pure functions of what indicators.dashboards read.
+
+Pages draw them with our own static plotly.js; the same figures are always on the page as a
+table, so nothing depends on JavaScript. Numbers use the Vietnamese separators (1.500,5).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from indicators.dashboards import Comparison, TargetDetail, number_text
+from indicators.evaluation import COUNT_UNITS, EvaluationStatus
+from indicators.models import MeasureUnit, TargetKind
+
+Status = EvaluationStatus
+STATUS_COLOURS = {
+    Status.MISSED: "#b42318",
+    Status.OFF_TRACK: "#d92d20",
+    Status.AT_RISK: "#f0b429",
+    Status.ON_TRACK: "#2f8132",
+    Status.ACHIEVED: "#1c5e20",
+    Status.NO_DATA: "#9aa5b1",
+}
+OWN, SUCCESSOR, UNUSED, PATH, PROJECTION = "#0b5cad", "#7b3fa0", "#9aa5b1", "#2f8132", "#616e7c"
+CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _layout(title: str, y_title: str, **extra) -> dict:
+    # Plain settings rather than a named template: applying a template costs more than the rest.
+    grid = {"gridcolor": "#e4e7eb", "zerolinecolor": "#cbd2d9"}
+    layout = dict(
+        title={"text": title, "font": {"size": 15}},
+        separators=",.",
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        font={"family": "system-ui, Segoe UI, Roboto, Noto Sans, Arial, sans-serif", "color": "#1f2933"},
+        height=420,
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        yaxis={"title": {"text": str(y_title)}, "rangemode": "tozero", **grid},
+        hovermode="closest",
+        shapes=[],
+        annotations=[],
+    )
+    extra_axis = extra.pop("xaxis", {})
+    layout["xaxis"] = {**grid, **extra_axis}
+    layout.update(extra)
+    return layout
+
+
+def _vline(layout: dict, x: float, colour: str, text: str) -> None:
+    layout["shapes"].append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                             "line": {"color": colour, "dash": "dash"}})
+    layout["annotations"].append({"text": text, "xref": "x", "yref": "paper", "x": x, "y": 1, "xanchor": "right",
+                                  "yanchor": "bottom", "showarrow": False, "font": {"size": 11}})
+
+
+def _hline(layout: dict, y: float, colour: str, text: str, dash: str = "dash") -> None:
+    layout["shapes"].append({"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": y, "y1": y,
+                             "line": {"color": colour, "dash": dash}})
+    layout["annotations"].append({"text": text, "xref": "paper", "yref": "y", "x": 1, "y": y, "xanchor": "right",
+                                  "yanchor": "bottom", "showarrow": False, "font": {"size": 11}})
+
+
+def _note(layout: dict, text: str) -> None:
+    layout["annotations"].append({"text": text, "xref": "paper", "yref": "paper", "x": 1, "y": 1.08,
+                                  "showarrow": False, "font": {"color": "#8d6200", "size": 12}})
+
+
+def target_figure(detail: TargetDetail) -> go.Figure:
+    """Baseline, target path (a band for a range), figures (own, successor's after a merger),
+    pending and late-corrected ones marked, and the projection to the final year."""
+    status, target = detail.status, detail.target
+    unit = detail.measure_unit
+    cumulative = detail.is_cumulative
+    traces: list[dict] = []
+
+    def scatter(**trace) -> None:
+        traces.append({"type": "scatter", **trace})
+
+    if detail.path:
+        xs = [p.year for p in detail.path]
+        label = _("Lộ trình chỉ tiêu (%(bound)s)") % {"bound": target.bound_label}
+        if any(p.low != p.high for p in detail.path):
+            scatter(x=xs, y=[_f(p.high) for p in detail.path], mode="lines", showlegend=False, hoverinfo="skip",
+                    line={"color": PATH, "width": 1, "dash": "dash"}, name=_("Lộ trình (mức cao)"))
+            scatter(x=xs, y=[_f(p.low) for p in detail.path], mode="lines", fill="tonexty", name=label,
+                    fillcolor="rgba(47,129,50,0.15)", line={"color": PATH, "width": 1, "dash": "dash"})
+        else:
+            scatter(x=xs, y=[_f(p.low) for p in detail.path], mode="lines+markers", name=label,
+                    line={"color": PATH, "dash": "dash"}, marker={"size": 5})
+
+    if detail.anchor and target.kind not in (TargetKind.CUMULATIVE, TargetKind.COMPARISON):
+        year, value = detail.anchor
+        scatter(x=[year], y=[_f(value)], mode="markers", marker={"symbol": "diamond", "size": 12, "color": PATH},
+                name=_("Gốc %(year)s: %(value)s") % {"year": year, "value": number_text(value, unit)})
+
+    def series(points, name: str, colour: str, dash: str = "solid") -> None:
+        ys = [detail.running_totals.get(p.year) if cumulative else p.shown for p in points]
+        scatter(
+            x=[p.year for p in points], y=[_f(v) for v in ys], mode="lines+markers", name=name,
+            line={"color": colour, "dash": dash}, marker={"size": 8, "color": colour},
+            text=[(_("chờ duyệt") if p.is_pending else _("đã duyệt")) + (", " + _("minh họa") if p.is_illustrative else "")
+                  for p in points],
+            hovertemplate="%{x}: %{y}<br>%{text}<extra></extra>",
+        )
+
+    illustrative = " (%s)" % _("minh họa") if status.is_illustrative else ""
+    label = _("Lũy kế") if cumulative else _("Số liệu")
+    own = [p for p in status.points if not p.from_successor]
+    later = [p for p in status.points if p.from_successor]
+    used_own = [p for p in own if p.used]
+    if used_own:
+        series(used_own, f"{label} {target.territory.name}{illustrative}", OWN)
+    if own and not used_own:
+        series(own, _("%(unit)s trước sáp nhập (không dùng để đánh giá)") % {"unit": target.territory.name}, UNUSED)
+    if later and status.merger:
+        used = later[0].used
+        name = _("%(unit)s từ %(year)s") % {"unit": status.merger.successor.name, "year": status.merger.first_year}
+        if not used:
+            name += " (%s)" % _("không dùng để đánh giá")
+        series(later, name + illustrative, SUCCESSOR if used else UNUSED, "solid" if used else "dot")
+
+    for unit_, points in status.compare:
+        pts = [points[y] for y in sorted(points)]
+        scatter(x=[p.year for p in pts], y=[_f(p.shown) for p in pts], mode="lines+markers",
+                line={"dash": "dot", "width": 1.5}, marker={"size": 5}, name=_("So sánh: %(unit)s") % {"unit": unit_.name})
+
+    def marks(points, name: str, symbol: str, colour: str) -> None:
+        if points:
+            scatter(
+                x=[p.year for p in points],
+                y=[_f(detail.running_totals.get(p.year) if cumulative else p.shown) for p in points],
+                mode="markers", name=name, hoverinfo="name+x",
+                marker={"symbol": symbol, "size": 16, "color": colour, "line": {"width": 2, "color": colour}},
+            )
+
+    marks([p for p in status.points if p.is_pending], _("Chờ duyệt"), "circle-open", "#c98a00")
+    marks([p for p in status.points if p.is_late_correction], _("Sửa sau khi duyệt"), "x-thin-open", "#8a3a0c")
+
+    if detail.projection:
+        last, last_value, end, projected = detail.projection
+        scatter(x=[last, end], y=[_f(last_value), _f(projected)], mode="lines+markers",
+                line={"color": PROJECTION, "dash": "dot"}, marker={"symbol": "triangle-up", "size": 9},
+                name=_("Xu hướng đến %(year)s: %(value)s") % {"year": end, "value": number_text(projected, unit)})
+
+    title = f"{target.document.number} {target.code}: {target.indicator.name} – {status.basis.name}"
+    layout = _layout(
+        title[:140], (_("Lũy kế") + ", " if cumulative else "") + str(dict(MeasureUnit.choices).get(unit, "") or ""),
+        xaxis={"title": {"text": _("Năm (số liệu cuối năm)")}, "dtick": 1, "tickformat": "d"},
+    )
+    if unit in COUNT_UNITS:
+        layout["yaxis"]["tickformat"] = ",d"  # 80.000, not 80k
+    if status.merger and any(p.from_successor for p in status.points):
+        _vline(layout, status.merger.first_year - 0.5, SUCCESSOR, _("Sáp nhập %(date)s") % {"date": status.merger.date_text})
+    if status.is_illustrative:
+        _note(layout, _("SỐ LIỆU MINH HỌA"))
+    return go.Figure(data=traces, layout=layout)
+
+
+def comparison_figure(comp: Comparison) -> go.Figure:
+    """One bar per unit, coloured by its status; a click on a bar opens the units below it."""
+    progress = comp.chart_metric == "tien_do"
+    rows = [r for r in comp.rows if (r.progress if progress else r.value) is not None]
+    unit = comp.indicator.measure_unit
+    if progress and comp.benchmark is not None:
+        unit = comp.benchmark.unit if comp.benchmark.kind in (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE) else unit
+    colours = [STATUS_COLOURS.get(r.national.status if progress and r.national else r.status, "#0b5cad") for r in rows]
+    texts = []
+    for r in rows:
+        evaluation = r.national if progress else (r.own.evaluation if r.own else r.national)
+        texts.append(evaluation.explanation if evaluation else "")
+    bar = {
+        "type": "bar",
+        "x": [r.unit.name for r in rows],
+        "y": [_f(r.progress if progress else r.value) for r in rows],
+        "marker": {"color": colours},
+        "customdata": [r.drill_url for r in rows],
+        "text": texts,
+        "hovertemplate": "<b>%{x}</b>: %{y}<br>%{text}<extra></extra>",
+        "textposition": "none",
+        "name": comp.indicator.name,
+    }
+    suffix = " – " + _("SỐ LIỆU MINH HỌA") if comp.illustrative else ""
+    if progress and comp.benchmark is not None:
+        what = _("%(kind)s so với chỉ tiêu %(target)s") % {
+            "kind": comp.benchmark.get_kind_display(), "target": f"{comp.benchmark.document.number} {comp.benchmark.code}"}
+    else:
+        what = _("năm %(year)s") % {"year": comp.options.year}
+    layout = _layout(
+        f"{comp.indicator.name}, {what}: {comp.parent.name}{suffix}"[:160],
+        str(dict(MeasureUnit.choices).get(unit, "") or ""),
+        xaxis={"tickangle": -45, "automargin": True},
+        height=460 if len(rows) <= 40 else 520,
+        showlegend=False,
+    )
+    if unit in COUNT_UNITS:
+        layout["yaxis"]["tickformat"] = ",d"
+    if progress and comp.benchmark is not None:
+        for bound in sorted({comp.benchmark.min_value, comp.benchmark.max_value} - {None}):
+            _hline(layout, float(bound), PATH, _("Chỉ tiêu %(document)s: %(value)s") % {
+                "document": comp.benchmark.document.number, "value": number_text(bound, unit)})
+    elif comp.parent_point is not None and comp.parent_point.shown is not None:
+        _hline(layout, float(comp.parent_point.shown), PROJECTION,
+               f"{comp.parent.name}: {number_text(comp.parent_point.shown, unit)}", dash="dot")
+    return go.Figure(data=[bar], layout=layout)
+
+
+DRILL_DOWN_SCRIPT = (
+    "var plot = document.getElementById('{plot_id}');"
+    "plot.on('plotly_click', function (event) {"
+    " var url = event.points[0].customdata; if (url) { window.location.href = url; } });"
+)
+
+
+def figure_html(figure: go.Figure, *, drill_down: bool = False) -> str:
+    """The figure as a <div> and the script that draws it (plotly.js is loaded by the page)."""
+    return figure.to_html(
+        full_html=False, include_plotlyjs=False, config=CONFIG,
+        post_script=DRILL_DOWN_SCRIPT if drill_down else None,
+    )
