@@ -1,0 +1,83 @@
+"""Plotly figures of a territory's register figures: pure functions from figures to JSON.
+
+Aggregates only: what drives poverty there (deprivation profile), how households moved between
+classes since the previous review, and the rates year by year. Drawn in the page by plotly.js
+served from our own static files.
+"""
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from households.models import LivingClass, RegisterStat
+
+CLASS_ORDER = [LivingClass.POOR, LivingClass.NEAR_POOR, LivingClass.MIDDLE, LivingClass.NOT_POOR]
+COLOURS = {LivingClass.POOR: "#b42318", LivingClass.NEAR_POOR: "#f0b429", LivingClass.MIDDLE: "#0b5cad", LivingClass.NOT_POOR: "#2f8132"}
+LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), font=dict(family="system-ui, sans-serif", size=13), height=380)
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(part * 100 / whole, 2) if whole else 0.0
+
+
+def deprivation_profile(stat: RegisterStat, indicators) -> str:
+    """Share of poor (and near-poor) households lacking each indicator, most common first."""
+    rows = sorted(
+        ((i, stat.deprived_poor.get(i.code, 0), stat.deprived_near_poor.get(i.code, 0)) for i in indicators),
+        key=lambda row: row[1],
+    )
+    labels = [f"{i.name} ({i.dimension})" for i, _poor, _near in rows]
+    figure = go.Figure(
+        [
+            go.Bar(y=labels, x=[_percent(p, stat.poor) for _i, p, _n in rows], orientation="h",
+                   name=_("Hộ nghèo"), marker_color=COLOURS[LivingClass.POOR]),
+            go.Bar(y=labels, x=[_percent(n, stat.near_poor) for _i, _p, n in rows], orientation="h",
+                   name=_("Hộ cận nghèo"), marker_color=COLOURS[LivingClass.NEAR_POOR]),
+        ],
+        layout=dict(LAYOUT, title=_("Tỷ lệ hộ thiếu hụt từng chỉ số (%)"), barmode="group",
+                    height=max(380, 36 * len(labels) + 80), xaxis=dict(ticksuffix="%"), legend=dict(orientation="h")),
+    )
+    return figure.to_json()
+
+
+def movement_sankey(stat: RegisterStat) -> str:
+    """Households by class at the previous review (left) and at this one (right)."""
+    labels = {str(c.value): str(c.label) for c in LivingClass}
+    sources = ["", *[c.value for c in CLASS_ORDER]]
+    left = {value: i for i, value in enumerate(sources)}
+    right = {c.value: len(sources) + i for i, c in enumerate(CLASS_ORDER)}
+    node_labels = [_("Chưa rà soát năm trước")] + [labels[c.value] for c in CLASS_ORDER] + [labels[c.value] for c in CLASS_ORDER]
+    node_colours = ["#9aa5b1"] + [COLOURS[c] for c in CLASS_ORDER] * 2
+    link = dict(source=[], target=[], value=[])
+    for key, count in stat.transitions.items():
+        previous, current = key.split(">")
+        if count and previous in left and current in right:
+            link["source"].append(left[previous])
+            link["target"].append(right[current])
+            link["value"].append(count)
+    figure = go.Figure(
+        go.Sankey(node=dict(label=node_labels, color=node_colours, pad=18), link=link, arrangement="snap"),
+        layout=dict(LAYOUT, title=_("Chuyển dịch giữa các nhóm so với lần rà soát trước")),
+    )
+    return figure.to_json()
+
+
+def rate_series(series: list[RegisterStat]) -> str:
+    """Poor and near-poor rates year by year, with households escaped, new poor and fallen back."""
+    years = [s.year for s in series]
+    figure = go.Figure(
+        [
+            go.Scatter(x=years, y=[_percent(s.poor, s.total) for s in series], name=_("Tỷ lệ hộ nghèo (%)"),
+                       mode="lines+markers", line_color=COLOURS[LivingClass.POOR]),
+            go.Scatter(x=years, y=[_percent(s.near_poor, s.total) for s in series], name=_("Tỷ lệ hộ cận nghèo (%)"),
+                       mode="lines+markers", line_color=COLOURS[LivingClass.NEAR_POOR]),
+            go.Bar(x=years, y=[s.escaped for s in series], name=_("Thoát nghèo"), yaxis="y2", marker_color="#2f8132", opacity=0.5),
+            go.Bar(x=years, y=[s.new_poor for s in series], name=_("Nghèo phát sinh"), yaxis="y2", marker_color="#c65d21", opacity=0.5),
+            go.Bar(x=years, y=[s.fallen_back for s in series], name=_("Tái nghèo"), yaxis="y2", marker_color="#7b1fa2", opacity=0.5),
+        ],
+        layout=dict(
+            LAYOUT, title=_("Tỷ lệ và biến động theo năm"), legend=dict(orientation="h"),
+            xaxis=dict(dtick=1), yaxis=dict(ticksuffix="%", rangemode="tozero"),
+            yaxis2=dict(overlaying="y", side="right", rangemode="tozero", title=_("hộ")), barmode="group",
+        ),
+    )
+    return figure.to_json()

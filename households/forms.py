@@ -1,0 +1,90 @@
+"""Forms of the register pages: they read what the officer typed; the rules live in the services.
+
+There is no field for a household's class: it is computed from the standard of the year.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Area, Cause, LivingClass, Movement
+from indicators.forms import VietnameseNumberField
+
+
+def _digits(label, lengths):
+    def check(value):
+        if value and (not value.isdigit() or len(value) not in lengths):
+            raise ValidationError(_("%(label)s gồm %(lengths)s chữ số.") % {"label": label, "lengths": " hoặc ".join(map(str, lengths))})
+    return check
+
+
+class HouseholdForm(forms.Form):
+    head_name = forms.CharField(label=_("Chủ hộ"), max_length=200)
+    head_id_number = forms.CharField(label=_("Số định danh chủ hộ"), max_length=20, required=False)
+    phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
+    village = forms.CharField(label=_("Thôn, ấp, tổ dân phố"), max_length=100)
+    address = forms.CharField(label=_("Địa chỉ"), max_length=300, required=False)
+    area = forms.ChoiceField(label=_("Khu vực"), choices=Area.choices)
+    members = forms.IntegerField(label=_("Số nhân khẩu"), min_value=1, max_value=99)
+    legacy_commune = forms.TypedChoiceField(label=_("Xã, phường trước 1/7/2025"), coerce=int, required=False, empty_value=None)
+    ethnic_minority = forms.BooleanField(label=_("Dân tộc thiểu số"), required=False)
+    merit = forms.BooleanField(label=_("Gia đình người có công"), required=False)
+    social_protection = forms.BooleanField(label=_("Hộ bảo trợ xã hội"), required=False)
+
+    def __init__(self, *args, legacy_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["legacy_commune"].choices = [("", "—")] + list(legacy_choices)
+
+    def clean_head_id_number(self):
+        value = re.sub(r"\s", "", self.cleaned_data["head_id_number"])
+        _digits(_("Số định danh"), (9, 12))(value)
+        return value
+
+    def clean_phone(self):
+        value = re.sub(r"[\s.]", "", self.cleaned_data["phone"])
+        _digits(_("Số điện thoại"), (10, 11))(value)
+        return value
+
+
+class ReviewForm(forms.Form):
+    income = VietnameseNumberField(label=_("Thu nhập bình quân (đồng/người/tháng)"), required=False,
+                                   help_text=_("Ví dụ 1.450.000. Để trống nếu chỉ có điểm A."))
+    score_a = forms.IntegerField(label=_("Điểm A"), min_value=0, max_value=1000, required=False)
+    deprivations = forms.MultipleChoiceField(label=_("Các chỉ số thiếu hụt"), required=False, widget=forms.CheckboxSelectMultiple)
+    cause = forms.ChoiceField(label=_("Nguyên nhân nghèo"), choices=[("", "—"), *Cause.choices], required=False)
+    exit_plan = forms.CharField(label=_("Phương án thoát nghèo"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    support = forms.CharField(label=_("Hỗ trợ đã nhận"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.CharField(label=_("Quyết định công nhận"), max_length=200, required=False)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deprivations"].choices = [(i.code, f"{i.dimension}: {i.name}") for i in indicators]
+
+    def clean_income(self):
+        income = self.cleaned_data["income"]
+        if income is not None and (income < 0 or income != income.to_integral_value()):
+            raise ValidationError(_("Thu nhập là số đồng, nguyên và không âm."))
+        return int(income) if income is not None else None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("income") is None and data.get("score_a") is None and not self.errors:
+            raise ValidationError(_("Nhập thu nhập bình quân hoặc điểm A."))
+        return data
+
+
+class ListFilterForm(forms.Form):
+    nam = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+    hang = forms.ChoiceField(choices=[("", _("Mọi phân loại")), *LivingClass.choices, ("none", _("Chưa rà soát"))], required=False)
+    thon = forms.CharField(required=False)
+    nguyen_nhan = forms.ChoiceField(choices=[("", _("Mọi nguyên nhân")), *Cause.choices], required=False)
+    thieu_hut = forms.CharField(required=False)
+    bien_dong = forms.ChoiceField(choices=[("", _("Mọi biến động")), *[(v, l) for v, l in Movement.choices if v]], required=False)
+    q = forms.CharField(required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Tệp danh sách rà soát (.xlsx hoặc .csv)"))
+    dry_run = forms.BooleanField(label=_("Chỉ kiểm tra, chưa ghi"), required=False)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from households import views
+
+urlpatterns = [
+    path("ho-ngheo/", views.register_home, name="register_home"),
+    path("ho-ngheo/dia-ban/<int:unit_id>/", views.register_dashboard, name="register_dashboard"),
+    path("ho-ngheo/tinh-lai/", views.register_recompute, name="register_recompute"),
+    path("ho-ngheo/chuan-ngheo/", views.standard_list, name="standard_list"),
+    path("ho-ngheo/xa/<int:commune_id>/ho/", views.household_list, name="household_list"),
+    path("ho-ngheo/xa/<int:commune_id>/xuat/", views.household_export, name="household_export"),
+    path("ho-ngheo/xa/<int:commune_id>/them-ho/", views.household_create, name="household_create"),
+    path("ho-ngheo/ho/<int:household_id>/", views.household_detail, name="household_detail"),
+    path("ho-ngheo/ho/<int:household_id>/sua/", views.household_edit, name="household_edit"),
+    path("ho-ngheo/ho/<int:household_id>/ra-soat/<int:year>/", views.review_edit, name="review_edit"),
+    path("ho-ngheo/nhap/", views.review_import, name="review_import"),
+]

@@ -1,0 +1,282 @@
+"""Pages of the household register.
+
+Households are personal data: every household page and list is fetched through
+selectors.visible_households (access.scope with Action.VIEW_HOUSEHOLDS), so an id outside the
+user's reach is a 404; writes go through services, which call access.require. Each view of a
+household page and each export is logged. Leaders see the territory dashboards: aggregates only.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households import charts, resources, selectors, services
+from households.forms import HouseholdForm, ImportForm, ListFilterForm, ReviewForm
+from households.models import AccessAction, HouseholdReview, PovertyStandard, RegisterStat
+from indicators.forms import add_service_errors
+from plans import access
+from plans.access import Action
+from plans.models import AdministrativeUnit, AdminMap, Role, UnitLevel, UnitSuccession
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _year(raw: str | None) -> int:
+    if raw and raw.strip().isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
+        return int(raw)
+    latest = RegisterStat.objects.aggregate(latest=Max("year"))["latest"]
+    return latest or timezone.localdate().year
+
+
+def _is_admin(user) -> bool:
+    return user.is_superuser or access.has_role(user, Role.ADMIN)
+
+
+# ---------------------------------------------------------------------------------------------
+# Territories (aggregates)
+
+
+@login_required
+def register_home(request: HttpRequest) -> HttpResponse:
+    units = selectors.home_units(request.user)
+    if len(units) == 1:
+        return redirect("register_dashboard", units[0].pk)
+    return render(request, "households/home.html", {"units": units})
+
+
+@login_required
+def register_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_in_stats_scope(request.user, unit_id)
+    if unit is None:
+        raise Http404(_("Không có địa bàn này trong phạm vi của bạn."))
+    year = _year(request.GET.get("nam"))
+    board = selectors.dashboard(request.user, unit, year)
+    stat = board.stat
+    context = {
+        "board": board,
+        "unit": unit,
+        "year": year,
+        "stat": stat,
+        "profile_json": charts.deprivation_profile(stat, board.indicators) if stat and stat.poor + stat.near_poor else "",
+        "movement_json": charts.movement_sankey(stat) if stat else "",
+        "series_json": charts.rate_series(board.series) if len(board.series) > 1 else "",
+        "can_view_households": unit.level == UnitLevel.COMMUNE and unit.admin_map == AdminMap.CURRENT
+        and access.can(request.user, Action.VIEW_HOUSEHOLDS, unit=unit),
+        "can_recompute": _is_admin(request.user),
+        "parent": unit.parent if unit.parent_id else None,
+    }
+    return render(request, "households/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def register_recompute(request: HttpRequest) -> HttpResponse:
+    if not _is_admin(request.user):
+        raise PermissionDenied(_("Chỉ quản trị viên tính lại số liệu sổ hộ."))
+    year = _year(request.POST.get("nam"))
+    try:
+        result = services.recompute_register(year=year)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Đã tính lại số liệu năm %(year)s: %(units)s địa bàn, %(households)s hộ.")
+                         % {"year": year, "units": result.units, "households": result.households})
+    return redirect(request.POST.get("next") or "register_home")
+
+
+@login_required
+def standard_list(request: HttpRequest) -> HttpResponse:
+    standards = PovertyStandard.objects.prefetch_related("indicators").order_by("first_year")
+    return render(request, "households/standards.html", {"standards": standards})
+
+
+# ---------------------------------------------------------------------------------------------
+# A commune's households (personal data)
+
+
+def _commune_for_households(request: HttpRequest, commune_id: int, action: Action = Action.VIEW_HOUSEHOLDS) -> AdministrativeUnit:
+    commune = get_object_or_404(
+        AdministrativeUnit.objects.select_related("parent"), pk=commune_id, level=UnitLevel.COMMUNE, admin_map=AdminMap.CURRENT
+    )
+    if not access.can(request.user, action, unit=commune):
+        raise PermissionDenied(_("Chỉ cán bộ của xã và người duyệt cấp trên được xem danh sách hộ."))
+    return commune
+
+
+@login_required
+def household_list(request: HttpRequest, commune_id: int) -> HttpResponse:
+    commune = _commune_for_households(request, commune_id)
+    form = ListFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    year = _year(str(data.get("nam") or ""))
+    filters = selectors.ListFilters(
+        year=year, living_class=data.get("hang", ""), village=data.get("thon", ""), cause=data.get("nguyen_nhan", ""),
+        deprivation=data.get("thieu_hut", ""), movement=data.get("bien_dong", ""), query=data.get("q", ""),
+    )
+    page, rows = selectors.commune_households(request.user, commune, filters, request.GET.get("trang", 1))
+    query = request.GET.copy()
+    query.pop("trang", None)
+    context = {
+        "commune": commune,
+        "year": year,
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "villages": selectors.villages(commune),
+        "indicators": selectors.deprivation_indicators(selectors.standard_for_year(year)),
+        "can_keep": access.can(request.user, Action.KEEP_REGISTER, unit=commune),
+    }
+    return render(request, "households/household_list.html", context)
+
+
+@login_required
+def household_export(request: HttpRequest, commune_id: int) -> HttpResponse:
+    commune = _commune_for_households(request, commune_id)
+    year = _year(request.GET.get("nam"))
+    dataset = resources.export_review_list(selectors.reviews_for_export(request.user, commune, year))
+    services.log_access(user=request.user, action=AccessAction.EXPORT, unit=commune, rows=len(dataset),
+                        detail=f"{commune.code} {year}")
+    response = HttpResponse(
+        dataset.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ra-soat-{commune.code}-{year}.xlsx"'
+    return response
+
+
+def _legacy_choices(commune: AdministrativeUnit):
+    return list(
+        UnitSuccession.objects.filter(successor=commune, predecessor__level=UnitLevel.COMMUNE)
+        .order_by("predecessor__name").values_list("predecessor_id", "predecessor__name")
+    )
+
+
+def _household_values(data: dict) -> dict:
+    return {name: data[name] for name in services.HOUSEHOLD_FIELDS}
+
+
+@login_required
+def household_create(request: HttpRequest, commune_id: int) -> HttpResponse:
+    commune = _commune_for_households(request, commune_id, Action.KEEP_REGISTER)
+    form = HouseholdForm(request.POST or None, legacy_choices=_legacy_choices(commune),
+                         initial={"area": services.default_area(commune), "members": 1})
+    if request.method == "POST" and form.is_valid():
+        legacy_id = form.cleaned_data["legacy_commune"]
+        try:
+            household = services.save_household(
+                user=request.user, commune=commune,
+                legacy_commune=AdministrativeUnit.objects.get(pk=legacy_id) if legacy_id else None,
+                **_household_values(form.cleaned_data),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Đã thêm hộ %(code)s.") % {"code": household.code})
+            return redirect("household_detail", household.pk)
+    return render(request, "households/household_form.html", {"form": form, "commune": commune, "household": None})
+
+
+def _household_in_scope(request: HttpRequest, household_id: int):
+    households = selectors.visible_households(request.user).select_related("commune__parent", "legacy_commune__parent")
+    return get_object_or_404(households, pk=household_id)
+
+
+@login_required
+def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household_in_scope(request, household_id)
+    services.log_view(user=request.user, household=household)
+    context = {
+        "household": household,
+        "history": selectors.household_history(household),
+        "can_keep": access.can(request.user, Action.KEEP_REGISTER, unit=household.commune),
+        "views": selectors.recent_views(household),
+        "this_year": timezone.localdate().year,  # the review under way (1/9–14/12)
+    }
+    return render(request, "households/household_detail.html", context)
+
+
+@login_required
+def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = _household_in_scope(request, household_id)
+    if not access.can(request.user, Action.KEEP_REGISTER, unit=household.commune):
+        raise PermissionDenied(_("Chỉ cán bộ của xã sửa được hồ sơ hộ."))
+    initial = {name: getattr(household, name) for name in services.HOUSEHOLD_FIELDS}
+    initial["legacy_commune"] = household.legacy_commune_id
+    form = HouseholdForm(request.POST or None, legacy_choices=_legacy_choices(household.commune), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        legacy_id = form.cleaned_data["legacy_commune"]
+        try:
+            services.save_household(
+                user=request.user, household=household, commune=household.commune,
+                legacy_commune=AdministrativeUnit.objects.get(pk=legacy_id) if legacy_id else None,
+                **_household_values(form.cleaned_data),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Đã lưu hồ sơ hộ."))
+            return redirect("household_detail", household.pk)
+    return render(request, "households/household_form.html", {"form": form, "commune": household.commune, "household": household})
+
+
+@login_required
+def review_edit(request: HttpRequest, household_id: int, year: int) -> HttpResponse:
+    household = _household_in_scope(request, household_id)
+    if not access.can(request.user, Action.KEEP_REGISTER, unit=household.commune):
+        raise PermissionDenied(_("Chỉ cán bộ của xã ghi được kết quả rà soát."))
+    standard = selectors.standard_for_year(year)
+    if standard is None:
+        raise Http404(_("Chưa có chuẩn nghèo cho năm này."))
+    indicators = selectors.deprivation_indicators(standard)
+    review = HouseholdReview.objects.filter(household=household, year=year).first()
+    initial = {}
+    if review is not None:
+        initial = {
+            "income": f"{review.income:,}".replace(",", ".") if review.income is not None else "",
+            "score_a": review.score_a, "cause": review.cause, "exit_plan": review.exit_plan,
+            "support": review.support, "decision": review.decision,
+            "deprivations": [i.code for i in indicators if review.deprivation_mask >> i.bit & 1],
+        }
+    form = ReviewForm(request.POST or None, indicators=indicators, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.save_review(
+                user=request.user, household=household, year=year, deprivations=data["deprivations"],
+                income=data["income"], score_a=data["score_a"], cause=data["cause"], exit_plan=data["exit_plan"],
+                support=data["support"], decision=data["decision"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Đã lưu kết quả rà soát năm %(year)s: %(class)s.")
+                             % {"year": year, "class": saved.get_living_class_display()})
+            return redirect("household_detail", household.pk)
+    context = {"form": form, "household": household, "year": year, "standard": standard, "review": review}
+    return render(request, "households/review_form.html", context)
+
+
+@login_required
+def review_import(request: HttpRequest) -> HttpResponse:
+    result = None
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = resources.read_file(form.cleaned_data["file"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except Exception:
+            form.add_error("file", _("Không đọc được tệp; hãy dùng mẫu xuất từ danh sách hộ."))
+        else:
+            result = resources.import_review_list(dataset, user=request.user, dry_run=form.cleaned_data["dry_run"])
+            if not result.has_errors and not form.cleaned_data["dry_run"]:
+                messages.success(request, _("Đã nhập %(new)s kết quả rà soát mới, cập nhật %(updated)s.")
+                                 % {"new": result.new, "updated": result.updated})
+    return render(request, "households/import.html", {"form": form, "result": result})
