@@ -1,19 +1,24 @@
 """Plan-workbook sheets for the indicator catalogue and targets."""
 
+from django.core.exceptions import ValidationError
 from import_export import fields
-from import_export.widgets import ForeignKeyWidget, IntegerWidget, Widget
+from import_export.widgets import ForeignKeyWidget, Widget
 
 from indicators.models import (
+    Actual,
+    ActualSource,
     Aggregation,
     ChangeDirection,
     Direction,
     Indicator,
     MeasureUnit,
+    PeriodKind,
     Target,
     TargetKind,
 )
 from plans.workflow import record_audit, snapshot
-from plans.resources import DOCUMENT_COLUMN, ISSUER_COLUMN, MAP_COLUMN, WorkbookResource
+from plans.models import ReviewStatus
+from plans.resources import DOCUMENT_COLUMN, ISSUER_COLUMN, MAP_COLUMN, WholeNumberWidget, WorkbookResource
 from plans.widgets import (
     REF_SEPARATOR,
     ChoiceLabelWidget,
@@ -88,16 +93,16 @@ class TargetResource(WorkbookResource):
     min_value = fields.Field(attribute="min_value", column_name="Giá trị tối thiểu", widget=VietnameseDecimalWidget())
     max_value = fields.Field(attribute="max_value", column_name="Giá trị tối đa", widget=VietnameseDecimalWidget())
     unit = fields.Field(attribute="unit", column_name="Đơn vị", widget=ChoiceLabelWidget(MeasureUnit))
-    start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=IntegerWidget())
-    end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=IntegerWidget())
+    start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=WholeNumberWidget())
+    end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=WholeNumberWidget())
     due_on = fields.Field(attribute="due_on", column_name="Hạn", widget=VietnameseDateWidget())
     baseline_value = fields.Field(attribute="baseline_value", column_name="Giá trị gốc", widget=VietnameseDecimalWidget())
-    baseline_year = fields.Field(attribute="baseline_year", column_name="Năm gốc", widget=IntegerWidget())
+    baseline_year = fields.Field(attribute="baseline_year", column_name="Năm gốc", widget=WholeNumberWidget())
     qualifier = fields.Field(attribute="qualifier", column_name="Từ ngữ")
     compare_units = fields.Field(attribute="compare_units", column_name="Địa bàn so sánh", widget=UnitListWidget())
     restates = fields.Field(attribute="restates", column_name="Chỉ tiêu cấp trên", widget=TargetReferenceWidget())
     source_quote = fields.Field(attribute="source_quote", column_name="Trích dẫn nguồn")
-    position = fields.Field(attribute="position", column_name="Thứ tự", widget=IntegerWidget())
+    position = fields.Field(attribute="position", column_name="Thứ tự", widget=WholeNumberWidget())
 
     class Meta(WorkbookResource.Meta):
         model = Target
@@ -125,4 +130,107 @@ class TargetResource(WorkbookResource):
             .get_queryset()
             .select_related("document__issuer", "indicator", "territory", "restates__document__issuer")
             .prefetch_related("compare_units")
+        )
+
+
+# Statuses an imported figure may take; blank means approved (an administrator imports official figures).
+IMPORT_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.APPROVED)
+DEFAULT_IMPORT_STATUS = ReviewStatus.APPROVED
+
+
+class ImportStatusWidget(ChoiceLabelWidget):
+    def __init__(self, **kwargs):
+        super().__init__(ReviewStatus, allow_blank=True, **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        status = super().clean(value, row, **kwargs) or DEFAULT_IMPORT_STATUS
+        if status not in IMPORT_STATUSES:
+            allowed = ", ".join(f"“{ReviewStatus(s).label}”" for s in IMPORT_STATUSES)
+            raise ValueError(f"Số liệu nhập từ tệp chỉ có trạng thái {allowed}.")
+        return status
+
+
+class PeriodNumberWidget(WholeNumberWidget):
+    """0 (or blank) for a whole year, 1–2 for a half, 1–4 for a quarter."""
+
+    def clean(self, value, row=None, **kwargs):
+        number = super().clean(value, row, **kwargs)
+        return 0 if number is None else number
+
+
+PERIOD_NUMBERS = {PeriodKind.YEAR: (0,), PeriodKind.HALF: (1, 2), PeriodKind.QUARTER: (1, 2, 3, 4)}
+
+
+def period_error(kind: str, number: int) -> str | None:
+    """The Vietnamese message when the period number does not fit the period kind."""
+    if number in PERIOD_NUMBERS.get(kind, ()):
+        return None
+    allowed = {PeriodKind.YEAR: "0 (hoặc để trống)", PeriodKind.HALF: "1 hoặc 2", PeriodKind.QUARTER: "1, 2, 3 hoặc 4"}
+    return f"Số kỳ {number} không hợp với kỳ “{PeriodKind(kind).label}”: dùng {allowed[kind]}."
+
+
+class ActualResource(WorkbookResource):
+    """Reported figures keyed by indicator code, unit code and map, and period.
+
+    This is the row-by-row path (the admin, small sheets); large sheets go through
+    indicators.bulk_actuals, which reads the same columns.
+    """
+
+    indicator = fields.Field(attribute="indicator", column_name="Mã chỉ số", widget=IndicatorWidget())
+    unit = fields.Field(attribute="unit", column_name="Mã địa bàn", widget=UnitWidget(MAP_COLUMN))
+    unit_map = fields.Field(attribute="unit__admin_map", column_name=MAP_COLUMN, readonly=True)
+    year = fields.Field(attribute="year", column_name="Năm", widget=WholeNumberWidget())
+    period_kind = fields.Field(attribute="period_kind", column_name="Kỳ", widget=ChoiceLabelWidget(PeriodKind))
+    period_number = fields.Field(attribute="period_number", column_name="Số kỳ", widget=PeriodNumberWidget())
+    value = fields.Field(attribute="value", column_name="Giá trị", widget=VietnameseDecimalWidget())
+    numerator = fields.Field(attribute="numerator", column_name="Tử số", widget=VietnameseDecimalWidget())
+    denominator = fields.Field(attribute="denominator", column_name="Mẫu số", widget=VietnameseDecimalWidget())
+    status = fields.Field(attribute="status", column_name="Trạng thái", widget=ImportStatusWidget())
+
+    class Meta(WorkbookResource.Meta):
+        model = Actual
+        import_id_fields = ["indicator", "unit", "period_kind", "year", "period_number"]
+        fields = [
+            "indicator", "unit", "unit_map", "year", "period_kind", "period_number",
+            "value", "numerator", "denominator", "status",
+        ]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("indicator", "unit")
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        from indicators.services import validate_figure
+
+        errors = dict(import_validation_errors or {})
+        if "period_kind" not in errors and "period_number" not in errors:
+            message = period_error(instance.period_kind, instance.period_number)
+            if message:
+                errors["period_number"] = [ValidationError(message)]
+        if not errors.keys() & {"indicator", "value", "numerator", "denominator"}:
+            try:
+                validate_figure(
+                    indicator=instance.indicator, value=instance.value,
+                    numerator=instance.numerator, denominator=instance.denominator,
+                )
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        super().validate_instance(instance, errors, validate_unique)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        original = Actual.objects.filter(pk=instance.pk).first() if instance.pk else None
+        instance._audit_before = snapshot(original) if original else None
+        user = kwargs.get("user")
+        instance.source = ActualSource.IMPORTED
+        if original is None:
+            instance.created_by = user if user and user.is_authenticated else None
+        else:
+            instance.version = original.version + 1
+            if original.status == ReviewStatus.APPROVED:
+                instance.is_late_correction = True
+                instance.correction_reason = "Nhập từ bảng tính"
+
+    def after_save_instance(self, instance, row, **kwargs):
+        record_audit(
+            user=kwargs.get("user"), instance=instance, action="import",
+            before=instance._audit_before, after=snapshot(instance), reason="Nhập từ bảng tính",
         )

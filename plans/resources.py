@@ -4,7 +4,11 @@ Column names are the workbook's Vietnamese headers; rows match existing records 
 so importing the same sheet twice changes nothing (skip_unchanged).
 """
 
+import re
+
+from django.core.exceptions import ValidationError
 from import_export import fields, resources
+from import_export.resources import Diff
 from import_export.widgets import IntegerWidget
 
 from plans.models import (
@@ -32,9 +36,61 @@ from plans.widgets import (
 
 MAP_COLUMN = "Bản đồ"
 
+# A cell starting with one of these is run as a formula by spreadsheets (CSV/formula injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    """Undo escape_formula on a cell read back from one of our exports."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+class WholeNumberWidget(IntegerWidget):
+    """A whole number (a year, a position) with a Vietnamese message when the cell is not one."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            raise ValueError(f"“{value}” không phải là số nguyên (ví dụ 2025).")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        text = "" if value is None else str(value).strip()
+        if not text:
+            return None
+        if not re.fullmatch(r"[-+]?\d{1,9}", text):
+            raise ValueError(f"“{text}” không phải là số nguyên (ví dụ 2025).")
+        return int(text)
+
+
+class DiffList(list):
+    """The admin's HTML diff of a row, carrying each field's (before, after) values for the preview."""
+
+    pairs: list[tuple[str, str]]
+
+
+class FieldDiff(Diff):
+    def as_html(self):
+        html = DiffList(super().as_html())
+        html.pairs = [(str(left or ""), str(right or "")) for left, right in zip(self.left, self.right)]
+        return html
+
 
 class WorkbookResource(resources.ModelResource):
-    """Shared options: validate every instance, skip unchanged rows, report them."""
+    """Shared options: validate every instance, skip unchanged rows, report them.
+
+    Every export through these resources (the workbook, the lists, the admin's export) escapes
+    cells that a spreadsheet would run as formulas.
+    """
 
     class Meta:
         abstract = True
@@ -42,6 +98,30 @@ class WorkbookResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+
+    def get_diff_class(self):
+        return FieldDiff
+
+    def get_instance(self, instance_loader, row):
+        # As the default loader does, but a wrong key cell is reported against its column.
+        params, errors = {}, {}
+        for key in self.get_import_id_fields():
+            field = self.fields[key]
+            if field.column_name not in row:
+                return None
+            try:
+                params[field.attribute] = field.clean(row)
+            except ValueError as error:
+                errors[field.attribute] = [ValidationError(str(error))]
+        if errors:
+            raise ValidationError(errors)
+        try:
+            return self.get_queryset().get(**params)
+        except self._meta.model.DoesNotExist:
+            return None
+
+    def export_field(self, field, instance, **kwargs):
+        return escape_formula(super().export_field(field, instance, **kwargs))
 
 
 class AgencyResource(WorkbookResource):
@@ -93,8 +173,8 @@ class DocumentResource(WorkbookResource):
     signer = fields.Field(attribute="signer", column_name="Người ký")
     signer_title = fields.Field(attribute="signer_title", column_name="Chức vụ người ký")
     issued_on = fields.Field(attribute="issued_on", column_name="Ngày ban hành", widget=VietnameseDateWidget())
-    start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=IntegerWidget())
-    end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=IntegerWidget())
+    start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=WholeNumberWidget())
+    end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=WholeNumberWidget())
     is_held = fields.Field(attribute="is_held", column_name="Có văn bản", widget=YesNoWidget())
     source = fields.Field(attribute="source", column_name="Nguồn")
     note = fields.Field(attribute="note", column_name="Ghi chú")
@@ -157,7 +237,7 @@ class TaskResource(WorkbookResource):
         attribute="recurrence", column_name="Tần suất", widget=ChoiceLabelWidget(Recurrence, allow_blank=True)
     )
     implements = fields.Field(attribute="implements", column_name="Thực hiện nhiệm vụ", widget=TaskReferenceListWidget())
-    position = fields.Field(attribute="position", column_name="Thứ tự", widget=IntegerWidget())
+    position = fields.Field(attribute="position", column_name="Thứ tự", widget=WholeNumberWidget())
 
     class Meta(WorkbookResource.Meta):
         model = Task

@@ -1,0 +1,192 @@
+"""Pages of the plan workbook: template, upload, preview, confirm, error workbook, progress; and
+the list exports.
+
+Import pages are for administrators (plans.access, Action.IMPORT); exports are for every
+signed-in user, limited to what they may see. Files of more than BACKGROUND_ROWS rows are checked
+and applied by a worker process (indicators.workbook.launch_worker); the page polls its progress
+with htmx.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from indicators import workbook
+from indicators.exports import EXPORTS, FORMATS, export_rows, write_csv, write_xlsx
+from indicators.workbook_template import build_error_workbook, build_template
+from plans import access
+from plans.access import Action
+from plans.models import AdministrativeUnit, ImportRecord, ImportStatus, UnitLevel
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STALE_AFTER_SECONDS = 600
+
+
+def _require_admin(request: HttpRequest) -> None:
+    nation = AdministrativeUnit.objects.filter(level=UnitLevel.NATION).first()
+    if nation is None or not access.can(request.user, Action.IMPORT, unit=nation):
+        raise PermissionDenied(_("Chỉ quản trị viên được nhập dữ liệu từ bảng tính."))
+
+
+def _temporary_file(suffix: str) -> str:
+    handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)
+    handle.close()
+    return handle.name
+
+
+def _file_response(path: str, filename: str) -> FileResponse:
+    response = FileResponse(open(path, "rb"), as_attachment=True, filename=filename, content_type=XLSX)
+    os.unlink(path)  # the open handle keeps the data until the response is sent (POSIX)
+    return response
+
+
+def _home(request: HttpRequest, refusal: str = "") -> HttpResponse:
+    context = {
+        "records": ImportRecord.objects.select_related("user")[:20],
+        "max_mb": workbook.max_upload_bytes() // (1024 * 1024),
+        "refusal": refusal,
+    }
+    return render(request, "workbook/import_home.html", context, status=400 if refusal else 200)
+
+
+@login_required
+def import_home(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    return _home(request)
+
+
+@login_required
+@require_GET
+def template_download(request: HttpRequest) -> FileResponse:
+    _require_admin(request)
+    path = _temporary_file(".xlsx")
+    build_template(path)
+    return _file_response(path, "mau-bang-tinh-ke-hoach.xlsx")
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    try:
+        record = workbook.store_upload(user=request.user, files=request.FILES.getlist("files"))
+    except workbook.WorkbookRefused as refusal:
+        return _home(request, str(refusal))
+    if record.rows_total > workbook.BACKGROUND_ROWS:
+        transaction.on_commit(lambda: workbook.launch_worker(record, "check"))
+    else:
+        workbook.check_record(record)
+    return redirect("import_detail", record.pk)
+
+
+def _record_for(request: HttpRequest, record_id: int) -> ImportRecord:
+    _require_admin(request)
+    return get_object_or_404(ImportRecord.objects.select_related("user"), pk=record_id)
+
+
+def _preview_context(record: ImportRecord) -> dict:
+    titles = workbook.SHEET_TITLES
+    sheets = [
+        {"name": name, "title": titles.get(name, name), **counts}
+        for name, counts in record.counts.items()
+    ]
+    for item in record.changes:
+        item["title"] = titles.get(item["sheet"], item["sheet"])
+    for item in record.errors:
+        item["title"] = titles.get(item["sheet"], item["sheet"])
+    stale = record.is_running and (timezone.now() - record.updated_at).total_seconds() > STALE_AFTER_SECONDS
+    return {
+        "record": record,
+        "sheets": sheets,
+        "changes": record.changes,
+        "errors": record.errors[:500],
+        "errors_hidden": max(record.error_count - 500, 0),
+        "can_apply": record.status == ImportStatus.CHECKED and not record.error_count,
+        "stale": stale,
+    }
+
+
+@login_required
+def import_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = _record_for(request, record_id)
+    return render(request, "workbook/import_detail.html", _preview_context(record))
+
+
+@login_required
+def import_progress(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The progress bar alone (polled by htmx); once the work is done, the whole page reloads."""
+    record = _record_for(request, record_id)
+    response = render(request, "workbook/_progress.html", _preview_context(record))
+    if not record.is_running and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, record_id: int) -> HttpResponse:
+    _require_admin(request)
+    get_object_or_404(ImportRecord, pk=record_id)
+    try:
+        record = workbook.claim_for_apply(record_id, user=request.user)
+    except workbook.NotApplicable as refusal:
+        messages.error(request, str(refusal))
+        return redirect("import_detail", record_id)
+    if record.rows_total > workbook.BACKGROUND_ROWS:
+        transaction.on_commit(lambda: workbook.launch_worker(record, "apply"))
+        return redirect("import_detail", record.pk)
+    record = workbook.apply_record(record)
+    if record.status == ImportStatus.APPLIED:
+        messages.success(request, _("Đã ghi dữ liệu từ tệp %(name)s.") % {"name": record.file_name})
+    return redirect("import_detail", record.pk)
+
+
+@login_required
+@require_GET
+def error_workbook(request: HttpRequest, record_id: int) -> FileResponse:
+    record = _record_for(request, record_id)
+    if not record.file or not record.error_count:
+        raise Http404
+    path = _temporary_file(".xlsx")
+    stored, name = workbook.stored_path(record)
+    try:
+        build_error_workbook(stored, name, record.errors, path)
+    except workbook.WorkbookRefused:
+        os.unlink(path)
+        raise Http404 from None
+    return _file_response(path, f"{Path(record.file_name).stem[:80]}-loi.xlsx")
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports
+
+
+@login_required
+def export_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "workbook/export_home.html", {"exports": EXPORTS, "formats": FORMATS})
+
+
+@login_required
+@require_GET
+def export_list(request: HttpRequest, kind: str, file_format: str) -> HttpResponse:
+    if kind not in EXPORTS or file_format not in FORMATS:
+        raise Http404
+    headers, rows = export_rows(kind, request.user)
+    filename = f"{kind}-{timezone.localdate():%Y%m%d}.{file_format}"
+    if file_format == "csv":
+        response = StreamingHttpResponse(write_csv(headers, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    path = _temporary_file(".xlsx")
+    write_xlsx([(EXPORTS[kind].title, headers, rows)], path)
+    return _file_response(path, filename)
