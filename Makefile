@@ -8,7 +8,7 @@ BENCH_DATABASE ?= povertyplan_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DATABASE)
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run demo-data test postgres check bench clean
+.PHONY: install run demo-data test postgres check bench backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,8 @@ demo-data: install
 	$(PY) manage.py load_units
 	$(PY) manage.py load_cascade
 	$(PY) manage.py create_demo_users
+	$(PY) manage.py generate_register --demo
+	$(PY) manage.py generate_illustrative_actuals --if-empty
 
 run: demo-data
 	$(PY) manage.py runserver $(HOST)
@@ -47,6 +49,20 @@ bench: install postgres
 	  || createdb -h 127.0.0.1 -U postgres $(BENCH_DATABASE)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH)
+
+# Backups of a PostgreSQL database (DATABASE_URL): custom-format pg_dump, restorable with `make restore`.
+BACKUP_DIR ?= backups
+backup:
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make backup needs DATABASE_URL=postgres://..."; exit 1;; esac
+	mkdir -p $(BACKUP_DIR)
+	pg_dump --format=custom --no-owner --file=$${BACKUP_FILE:-$(BACKUP_DIR)/povertyplan-$$(date +%Y%m%d-%H%M%S).dump} "$$DATABASE_URL"
+	@echo "Đã sao lưu vào $${BACKUP_FILE:-$(BACKUP_DIR)/}"
+
+# make restore BACKUP_FILE=backups/povertyplan-....dump DATABASE_URL=postgres://.../target
+restore:
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "make restore needs DATABASE_URL=postgres://..."; exit 1;; esac
+	@test -n "$$BACKUP_FILE" || { echo "make restore needs BACKUP_FILE=..."; exit 1; }
+	pg_restore --clean --if-exists --no-owner --exit-on-error --single-transaction --dbname="$$DATABASE_URL" "$$BACKUP_FILE"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

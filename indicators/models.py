@@ -337,3 +337,58 @@ class ExplanationRequest(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class YearlyValue(models.Model):
+    """The approved yearly figure of one indicator for one unit: what dashboards read.
+
+    Kept by indicators.rollups: a unit's own approved figure (its last approved value stays here
+    while a late correction awaits review, with the pending value beside it), or, where the unit
+    has no figure of its own, the sum or rate of its units below when every one of them has an
+    approved figure (`is_computed`). Never edited by hand; rebuilt with `refresh_yearly_values`.
+    """
+
+    # The unique (indicator, unit, year) index serves lookups by indicator.
+    indicator = models.ForeignKey(
+        Indicator, models.CASCADE, related_name="+", verbose_name=_("chỉ số"), db_index=False
+    )
+    unit = models.ForeignKey(AdministrativeUnit, models.CASCADE, related_name="+", verbose_name=_("địa bàn"))
+    year = models.PositiveSmallIntegerField(_("năm"))
+    value = models.DecimalField(_("giá trị đã duyệt"), max_digits=16, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(_("tử số"), max_digits=18, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(_("mẫu số"), max_digits=18, decimal_places=4, null=True, blank=True)
+    pending_value = models.DecimalField(_("giá trị chờ duyệt"), max_digits=16, decimal_places=4, null=True, blank=True)
+    is_computed = models.BooleanField(_("tổng hợp từ cấp dưới"), default=False)
+    children_count = models.PositiveIntegerField(_("số đơn vị cấp dưới tổng hợp"), default=0)
+    is_late_correction = models.BooleanField(_("sửa sau khi đã duyệt"), default=False)
+    is_illustrative = models.BooleanField(_("số liệu minh họa"), default=False)
+    actual = models.ForeignKey(
+        Actual, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("số liệu")
+    )
+
+    class Meta:
+        verbose_name = _("số liệu năm tổng hợp")
+        verbose_name_plural = _("số liệu năm tổng hợp")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "unit", "year"], name="yearly_value_unique"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(pending_value__isnull=False), name="yearly_value_has_a_value"
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator", "year"], name="yearly_value_indicator_year")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.unit_id}/{self.year}: {self.value}"
+
+
+def _refresh_yearly_value(sender, instance: Actual, **kwargs) -> None:
+    # Every figure saved or deleted one by one keeps the dashboards' table in step; bulk writes
+    # call indicators.rollups.refresh_yearly_values themselves.
+    from indicators import rollups
+
+    if instance.period_kind == PeriodKind.YEAR:
+        rollups.refresh_for(indicator_id=instance.indicator_id, unit_id=instance.unit_id, year=instance.year)
+
+
+models.signals.post_save.connect(_refresh_yearly_value, sender=Actual, dispatch_uid="yearly_value_on_save")
+models.signals.post_delete.connect(_refresh_yearly_value, sender=Actual, dispatch_uid="yearly_value_on_delete")

@@ -21,6 +21,9 @@ class Action(str, Enum):
     CORRECT = "correct"  # change an approved one (late correction, with a reason)
     REQUEST_EXPLANATION = "request_explanation"
     ANSWER_EXPLANATION = "answer_explanation"
+    VIEW_HOUSEHOLDS = "view_households"  # see individual households of the register (personal data)
+    KEEP_REGISTER = "keep_register"  # add or change households and their reviews, import review lists
+    IMPORT = "import"  # upload plan workbooks and bulk figures (admins only)
 
 
 # Which roles may perform each action, within their reach.
@@ -30,6 +33,16 @@ ROLES_FOR = {
     Action.REVIEW: {Role.REVIEWER},
     Action.REQUEST_EXPLANATION: {Role.LEADER},
     Action.ANSWER_EXPLANATION: {Role.OFFICER},
+    Action.IMPORT: set(),
+    Action.VIEW_HOUSEHOLDS: {Role.OFFICER, Role.REVIEWER},
+    Action.KEEP_REGISTER: {Role.OFFICER},
+}
+
+# Roles that hold an action on their membership's own unit only, not on the units below it:
+# households are personal data, seen by the commune's own officers and the reviewers above them.
+OWN_UNIT_ONLY = {
+    Action.VIEW_HOUSEHOLDS: {Role.OFFICER},
+    Action.KEEP_REGISTER: {Role.OFFICER},
 }
 
 # How far below a unit its subtree goes: province → district → commune.
@@ -113,8 +126,36 @@ def reach(user, roles: set[str] | None = None) -> Reach:
     return result
 
 
-def scope(user, queryset: QuerySet, unit_path: str = "unit", agency_path: str | None = None) -> QuerySet:
+def _reaches_for(user, action: Action) -> list[tuple[Reach, bool]]:
+    """The user's reach for `action`: (reach, own unit only) for the roles that may perform it."""
+    own_only = {role.value for role in OWN_UNIT_ONLY.get(action, set())}
+    wide = {role.value for role in ROLES_FOR[action]} - own_only | {Role.ADMIN.value}
+    reaches = [(reach(user, wide), False)]
+    if own_only:
+        reaches.append((reach(user, own_only), True))
+    return reaches
+
+
+def action_q(user, action: Action, unit_path: str) -> Q:
+    """Rows (by the unit at `unit_path`) on which the user may perform `action`."""
+    q = Q(pk__in=[])
+    for user_reach, own_only in _reaches_for(user, action):
+        if user_reach.everywhere:
+            return Q()
+        if own_only:
+            q |= Q(**{f"{unit_path}__in": user_reach.root_unit_ids})
+        elif user_reach.root_unit_ids:
+            q |= user_reach.unit_q(unit_path)
+    return q
+
+
+def scope(
+    user, queryset: QuerySet, unit_path: str = "unit", agency_path: str | None = None, action: Action | None = None
+) -> QuerySet:
     """The part of `queryset` the user may see: rows whose unit lies in the user's reach.
+
+    With `action` (households: Action.VIEW_HOUSEHOLDS), only the rows on which the user may
+    perform that action, by the same rules as `can()`.
 
     With `agency_path` (task reports), an officer sees only the rows of their agencies and of
     the agencies whose work passed to theirs; reviewers, leaders and admins see every agency's
@@ -122,6 +163,8 @@ def scope(user, queryset: QuerySet, unit_path: str = "unit", agency_path: str | 
     """
     if user.is_superuser:
         return queryset
+    if action is not None:
+        return queryset.filter(action_q(user, action, unit_path))
     if agency_path is None:
         user_reach = reach(user)
         return queryset if user_reach.everywhere else queryset.filter(user_reach.unit_q(unit_path))
@@ -153,6 +196,11 @@ def can(user, action: Action, *, unit: AdministrativeUnit, agency_ids: set[int] 
     """
     if user.is_superuser:
         return True
+    if action in OWN_UNIT_ONLY:
+        return any(
+            (user_reach.everywhere or unit.pk in user_reach.root_unit_ids) if own_only else unit_in_reach(user_reach, unit)
+            for user_reach, own_only in _reaches_for(user, action)
+        )
     user_reach = reach(user, {role.value for role in ROLES_FOR[action]} | {Role.ADMIN.value})
     if not unit_in_reach(user_reach, unit):
         return False

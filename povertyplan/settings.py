@@ -41,11 +41,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "import_export",
     "axes",
     "plans",
     "indicators",
     "households",
+    # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's.
+    "import_export",
 ]
 
 MIDDLEWARE = [

@@ -7,8 +7,11 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
+    path("bang-dieu-khien/", include("indicators.dashboard_urls")),
     path("", include("indicators.urls")),
+    path("", include("indicators.workbook_urls")),
     path("", include("plans.urls")),
+    path("", include("households.urls")),
 ]
 
 admin.site.site_header = "povertyplan – Quản trị"
