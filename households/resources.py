@@ -21,6 +21,7 @@ from households.models import Area, Cause, Household, HouseholdReview, LivingCla
 from plans import access, workflow
 from plans.access import Action
 from plans.models import AdministrativeUnit, AdminMap, UnitLevel
+from plans.resources import escape_formula, unescape_formula
 from plans.widgets import ChoiceLabelWidget, VietnameseDecimalWidget, YesNoWidget
 
 CODE = "Mã hộ"
@@ -149,8 +150,14 @@ class ReviewListResource(resources.ModelResource):
         if not self._may_keep[commune.pk]:
             raise ValueError(f"Bạn không giữ sổ hộ của {commune.name} ({commune.code}); không nhập được hộ này.")
 
+    def export_field(self, field, instance, **kwargs):
+        # Names, phones ("+84…") and addresses must never run as formulas in a spreadsheet.
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
     def before_import_row(self, row, **kwargs):
         """Create or update the row's household before its review is read."""
+        for column, value in row.items():
+            row[column] = unescape_formula(value)
         code = _text(row.get(CODE))
         if not code:
             raise ValueError(f"{CODE}: bắt buộc.")

@@ -116,6 +116,17 @@ def test_the_export_reads_back_as_the_import(communes, officer):
     assert not result.errors and HouseholdReview.objects.get().living_class == LivingClass.POOR
 
 
+def test_the_export_escapes_formula_like_cells_and_reads_them_back(communes, officer):
+    commune, legacy, _ = communes
+    import_review_list(dataset(row("X-1", commune, legacy.code, name="=HYPERLINK(\"http://x\")")), user=officer)
+    exported = export_review_list(HouseholdReview.objects.all())
+    assert exported.dict[0]["Chủ hộ"] == "'=HYPERLINK(\"http://x\")"
+    HouseholdReview.objects.all().delete()
+    result = import_review_list(tablib.Dataset().load(exported.export("csv"), format="csv"), user=officer)
+    assert not result.errors
+    assert HouseholdReview.objects.get().household.head_name == "=HYPERLINK(\"http://x\")"
+
+
 def test_the_upload_page_lists_errors_by_row(communes, officer, client):
     commune, _legacy, other = communes
     client.force_login(officer)
