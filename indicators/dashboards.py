@@ -148,23 +148,11 @@ def unit_for(user, raw_id: str | None) -> AdministrativeUnit:
     return homes[0]
 
 
-def predecessor_ids(unit_ids: set[int]) -> set[int]:
-    """The units (provinces, districts) that passed into these on a merger, transitively."""
-    result, frontier = set(unit_ids), set(unit_ids)
-    while frontier:
-        frontier = set(
-            UnitSuccession.objects.filter(successor_id__in=frontier, predecessor__level__lte=UnitLevel.DISTRICT)
-            .values_list("predecessor_id", flat=True)
-        ) - result
-        result |= frontier
-    return result
-
-
 def within(unit: AdministrativeUnit, path: str) -> Q:
     """Rows whose unit lies in `unit`'s subtree or in that of a unit merged into it."""
     if unit.level == UnitLevel.NATION:
         return Q()
-    return access.Reach(root_unit_ids=predecessor_ids({unit.pk})).unit_q(path)
+    return access.Reach(root_unit_ids=access.predecessor_unit_ids({unit.pk})).unit_q(path)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -120,17 +120,9 @@ def save_actual(
             created_by=user, source=ActualSource.ENTERED,
         )
     else:
-        workflow.check_version(actual, expected_version)
-        before = workflow.snapshot(actual)
-        workflow.prepare_edit(actual, reason=correction_reason)
-        workflow.bump(actual)
+        before = workflow.begin_edit(actual, expected_version=expected_version, reason=correction_reason)
     actual.value, actual.numerator, actual.denominator = value, numerator, denominator
-    actual.full_clean()
-    actual.save()
-    label = "late_correction" if actual.is_late_correction and before and before["status"] == ReviewStatus.APPROVED else ("update" if before else "create")
-    workflow.record_audit(
-        user=user, instance=actual, action=label, before=before, after=workflow.snapshot(actual), reason=correction_reason
-    )
+    workflow.save_edit(user=user, record=actual, before=before, reason=correction_reason)
     return actual
 
 
@@ -257,15 +249,9 @@ def save_task_report(
         before = None
         report = TaskReport(task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number, created_by=user)
     else:
-        workflow.check_version(report, expected_version)
-        before = workflow.snapshot(report)
-        workflow.prepare_edit(report, reason=correction_reason)
-        workflow.bump(report)
+        before = workflow.begin_edit(report, expected_version=expected_version, reason=correction_reason)
     report.progress, report.percent_done, report.narrative, report.completed_on = progress, percent_done, narrative.strip(), completed_on
-    report.full_clean()
-    report.save()
-    label = "late_correction" if before and before["status"] == ReviewStatus.APPROVED else ("update" if before else "create")
-    workflow.record_audit(user=user, instance=report, action=label, before=before, after=workflow.snapshot(report), reason=correction_reason)
+    workflow.save_edit(user=user, record=report, before=before, reason=correction_reason)
     return report
 
 

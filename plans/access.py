@@ -71,7 +71,7 @@ class Reach:
         return q
 
 
-def _with_predecessor_units(unit_ids: set[int]) -> set[int]:
+def predecessor_unit_ids(unit_ids: set[int]) -> set[int]:
     """Add the units that passed into these (transitively): the legacy provinces of a merged one."""
     result = set(unit_ids)
     frontier = set(unit_ids)
@@ -120,7 +120,7 @@ def reach(user, roles: set[str] | None = None) -> Reach:
             result.agency_ids.add(membership.agency_id)
         else:
             result.any_agency = True
-    result.root_unit_ids = _with_predecessor_units(result.root_unit_ids)
+    result.root_unit_ids = predecessor_unit_ids(result.root_unit_ids)
     result.agency_ids = _with_predecessor_agencies(result.agency_ids)
     cache[key] = result
     return result

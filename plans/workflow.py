@@ -83,6 +83,31 @@ def prepare_edit(record: ReviewedRecord, *, reason: str) -> None:
         record.reviewed_at = None
 
 
+def begin_edit(record: ReviewedRecord, *, expected_version: int, reason: str) -> dict:
+    """Before changing a stored record's content: version check, lock rules, new version.
+
+    Returns the record as it was, for the audit trail.
+    """
+    check_version(record, expected_version)
+    before = snapshot(record)
+    prepare_edit(record, reason=reason)
+    bump(record)
+    return before
+
+
+def save_edit(*, user, record: ReviewedRecord, before: dict | None, reason: str) -> None:
+    """Validate, save and audit a created or edited record (a late correction when it was approved)."""
+    record.full_clean()
+    record.save()
+    if before is None:
+        action = "create"
+    elif before["status"] == ReviewStatus.APPROVED:
+        action = "late_correction"
+    else:
+        action = "update"
+    record_audit(user=user, instance=record, action=action, before=before, after=snapshot(record), reason=reason)
+
+
 def bump(record: ReviewedRecord) -> None:
     record.version += 1
 
