@@ -8,7 +8,7 @@ BENCH_DATABASE ?= povertyplan_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DATABASE)
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run demo-data test postgres check bench backup restore clean
+.PHONY: install browser run demo-data test postgres check bench loadtest backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser journeys drive Debian's chromium through Playwright; Playwright never downloads one.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser journeys"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
+	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; }
 
 demo-data: install
 	$(PY) manage.py migrate --noinput
@@ -35,7 +42,7 @@ postgres:
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 	  echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1
 
-test: install postgres
+test: install postgres browser
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
 
 check: install
@@ -49,6 +56,14 @@ bench: install postgres
 	  || createdb -h 127.0.0.1 -U postgres $(BENCH_DATABASE)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH)
+
+# Load against gunicorn on the benchmark database: officers saving figures, leaders reading dashboards.
+LOADTEST_ARGS ?=
+loadtest: install postgres
+	@psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='$(BENCH_DATABASE)'" | grep -q 1 \
+	  || createdb -h 127.0.0.1 -U postgres $(BENCH_DATABASE)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.loadtest $(LOADTEST_ARGS)
 
 # Backups of a PostgreSQL database (DATABASE_URL): custom-format pg_dump, restorable with `make restore`.
 BACKUP_DIR ?= backups

@@ -18,6 +18,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def committed_country(transactional_db):
+    """The map and cascade for tests whose data must be committed (a browser, a server process).
+
+    pytest-django runs these after the other database tests and empties every table after each
+    one, so the data loaded once per session is put back when an earlier such test removed it.
+    """
+    if not AdministrativeUnit.objects.exists():
+        call_command("load_units", verbosity=0)
+        call_command("load_cascade", verbosity=0)
+
+
+@pytest.fixture
 def user(db):
     return get_user_model().objects.create_user("nguoidung", password="mat-khau-thu-nghiem")
 
