@@ -1,0 +1,29 @@
+"""gunicorn settings for production; `gunicorn` started in the project root reads this file.
+
+The app runs behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (Django's
+SECURE_PROXY_SSL_HEADER). gthread workers: a request spends part of its time waiting for
+PostgreSQL, which the threads of a worker overlap; the worker processes use the cores.
+
+Environment (all optional):
+  GUNICORN_BIND      address to listen on (default 127.0.0.1:8000, the proxy's upstream)
+  WEB_CONCURRENCY    worker processes (default: the number of cores)
+  GUNICORN_THREADS   threads per worker (default 4)
+  GUNICORN_TIMEOUT   seconds a worker may be silent before it is restarted (default 60)
+  GUNICORN_ACCESS_LOG  file for the access log, "-" for standard output (default), "" for none
+"""
+
+import os
+
+wsgi_app = "povertyplan.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5  # longer than nothing, shorter than the proxy's upstream keep-alive
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# Client address as the proxy saw it, request line, status, bytes, time in milliseconds, user agent.
+access_log_format = '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+errorlog = "-"
