@@ -99,10 +99,11 @@ def log_out(page: Page) -> None:
     page.wait_for_url("**/dang-nhap/")
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
+    page.wait_for_load_state("load")  # plotly.js and the charts below it, not only the heading
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -123,3 +124,10 @@ def plot_data(page: Page, selector: str = ".chart .plotly-graph-div") -> list[di
         " y: Array.from(t.y || []), customdata: Array.from(t.customdata || []), visible: t.visible}))",
         selector,
     )
+
+
+def save_download(download, folder: Path) -> Path:
+    """The downloaded file under the name the server gave it (Playwright keeps it under a bare id)."""
+    path = Path(folder) / download.suggested_filename
+    download.save_as(path)
+    return path

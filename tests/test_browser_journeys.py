@@ -11,6 +11,7 @@ person signs in through the login form. A JavaScript error, a failed request or 
 any page fails the journey (tests.browser).
 """
 
+import re
 import struct
 import zlib
 from decimal import Decimal
@@ -22,7 +23,9 @@ from playwright.sync_api import expect
 from indicators import rollups, services
 from indicators.models import Actual, ActualSource, Evidence, Indicator, Target
 from plans.models import AdminMap, AuditEntry, ImportRecord, ImportStatus, ReviewStatus, Role, Task, TaskReport
-from tests.browser import PHONE, browser, browsing, log_in, overflow, plot_data, screenshot  # noqa: F401 (fixtures)
+from tests.browser import (  # noqa: F401 (browser and browsing are fixtures)
+    PHONE, browser, browsing, log_in, overflow, plot_data, save_download, screenshot,
+)
 from tests.conftest import make_user, unit
 
 YEAR = 2024
@@ -216,3 +219,97 @@ def test_an_officer_and_a_reviewer_take_a_figure_and_a_task_report_through_retur
     actions = list(AuditEntry.objects.filter(content_type__model="actual", object_id=actual.pk)
                    .order_by("pk").values_list("action", flat=True))
     assert actions.count("return") == 1 and actions[-1] == "approve", actions
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. A leader: the approved figure on the drawn chart, drill-down, the IPTT workbook
+
+
+def approved_figure(target: Target, year: int, value: str, entered_by, approved_by) -> Actual:
+    """Entered, submitted and approved through the services, as the pages do."""
+    actual = services.save_actual(user=entered_by, indicator=target.indicator, unit=target.territory, year=year,
+                                  value=Decimal(value), target=target)
+    actual = services.submit_actual(user=entered_by, actual=actual)
+    return services.approve_actual(user=approved_by, actual=actual)
+
+
+def commune_figures(year: int) -> list[str]:
+    """GN01 of three provinces and of the first five communes of Cần Thơ; returns those communes' names."""
+    gn01 = Indicator.objects.get(code="GN01")
+    can_tho = unit("92", AdminMap.CURRENT)
+    communes = list(can_tho.children.order_by("code")[:5])
+    figures = [(unit("12", AdminMap.CURRENT), "9.5"), (can_tho, "1.2"), (unit("01", AdminMap.CURRENT), "0.3")]
+    figures += [(commune, f"{1 + i * 0.4:.1f}") for i, commune in enumerate(communes)]
+    Actual.objects.bulk_create([
+        Actual(indicator=gn01, unit=place, year=year, status=ReviewStatus.APPROVED, source=ActualSource.ENTERED,
+               value=Decimal(value))
+        for place, value in figures
+    ])
+    rollups.refresh_yearly_values(indicator_ids=[gn01.pk], years=[year])
+    return [c.name for c in communes]
+
+
+def test_a_leader_sees_the_approved_figure_on_the_chart_drills_down_and_downloads_the_iptt(browsing, tmp_path):
+    target = hg_target()
+    entered_by, approved_by = officer(), reviewer()
+    make_user("lanhdao", Role.LEADER)
+    approved_figure(target, 2023, "3.0", entered_by, approved_by)
+    approved_figure(target, YEAR, "2.41", entered_by, approved_by)
+    communes = commune_figures(2025)
+
+    page = browsing.new_page()
+    log_in(page, "lanhdao")
+    page.get_by_role("navigation").get_by_role("link", name="Bảng điều khiển").click()
+    expect(page.locator("h1")).to_contain_text("Bảng điều khiển")
+    page.locator(f"#target-{target.pk}").get_by_role("link", name=target.indicator.name).click()
+    expect(page.locator("h1")).to_contain_text(target.indicator.name)
+
+    # The figures as plotly.js drew them, not only as the table repeats them.
+    traces = plot_data(page)
+    own = next(t for t in traces if t["name"].startswith("Số liệu Tỉnh Hậu Giang"))
+    assert dict(zip(own["x"], own["y"])) == {2023: 3.0, 2024: 2.41}
+    assert page.locator(".chart svg.main-svg .scatterlayer .trace .points path").count() >= 2
+    expect(page.locator("table.figures")).to_contain_text("2,41")
+    screenshot(page, "2-leader-target-chart", full_page=False)
+
+    # The comparison of the provinces in 2025, then a click on Cần Thơ's bar opens its communes.
+    page.get_by_role("link", name="So sánh các địa bàn theo chỉ số này").click()
+    page.fill("input[name=nam]", "2025")
+    page.get_by_role("button", name="Xem").click()
+    expect(page.locator("h1")).to_contain_text("năm 2025")
+    [bars] = plot_data(page)
+    assert bars["type"] == "bar"
+    assert {"Tỉnh Lai Châu", "Thành phố Cần Thơ", "Thành phố Hà Nội"} <= set(bars["x"])
+    can_tho = unit("92", AdminMap.CURRENT)
+    index = bars["x"].index("Thành phố Cần Thơ")
+    box = page.locator(".chart .barlayer .point").nth(index).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(f"**dia_ban={can_tho.pk}**")
+    expect(page.locator("h1")).to_contain_text("Thành phố Cần Thơ")
+    [bars] = plot_data(page)
+    assert sorted(bars["x"]) == sorted(communes)
+    expect(page.locator("table.compare tbody tr")).to_have_count(can_tho.children.count())
+    # Back to the provinces by the crumbs, and down again by the name in the table.
+    page.locator("p.crumbs a").first.click()
+    expect(page.locator("h1")).not_to_contain_text("Thành phố Cần Thơ")
+    page.locator("table.compare").get_by_role("link", name="Thành phố Cần Thơ", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("Thành phố Cần Thơ")
+    screenshot(page, "2-leader-communes-of-can-tho", full_page=False)
+
+    # The IPTT table of the plan, downloaded as Excel.
+    page.get_by_role("navigation").get_by_role("link", name="Bảng điều khiển").click()
+    page.locator("table.counts tr", has=page.get_by_role("link", name=str(target.document))).get_by_role(
+        "link", name="Xem IPTT").click()
+    expect(page.locator("h1")).to_contain_text("Bảng theo dõi chỉ tiêu (IPTT)")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải về Excel").click()
+    assert re.fullmatch(r"iptt-18kh-ubnd-20\d\d\.xlsx", download.value.suggested_filename)
+    sheet = openpyxl.load_workbook(save_download(download.value, tmp_path))["IPTT"]
+    header = [c.value for c in sheet[3]]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=4, values_only=True)}
+    row = rows[target.code]
+    # "Giảm 1 điểm % mỗi năm": the year's figure is the fall from 2023 (3,0%) to the approved 2,41%.
+    assert row[header.index("Đại lượng")] == "thay đổi so với năm trước"
+    assert (row[header.index(f"{YEAR} chỉ tiêu")], row[header.index(f"{YEAR} thực hiện")], row[header.index(f"{YEAR} % đạt")]) == (1, 0.59, 59)
+    assert row[header.index("Đánh giá")] == "Chậm tiến độ"
+    screenshot(page, "2-leader-iptt")
