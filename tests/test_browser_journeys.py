@@ -313,3 +313,85 @@ def test_a_leader_sees_the_approved_figure_on_the_chart_drills_down_and_download
     assert (row[header.index(f"{YEAR} chỉ tiêu")], row[header.index(f"{YEAR} thực hiện")], row[header.index(f"{YEAR} % đạt")]) == (1, 0.59, 59)
     assert row[header.index("Đánh giá")] == "Chậm tiến độ"
     screenshot(page, "2-leader-iptt")
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. An administrator imports a workbook, fixes its wrong row from the error workbook, confirms
+
+
+def test_an_administrator_fixes_a_wrong_row_from_the_error_workbook_and_confirms_the_import(browsing, tmp_path):
+    make_user("quantri", Role.ADMIN)
+    target = hg_target()
+    page = browsing.new_page()
+    log_in(page, "quantri")
+    page.get_by_role("navigation").get_by_role("link", name="Nhập dữ liệu").click()
+    expect(page.locator("h1")).to_have_text("Nhập dữ liệu từ bảng tính")
+
+    # The template, filled in with openpyxl as an officer would in Excel: three yearly figures of
+    # Hậu Giang, the last one typed as 150 (%).
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải mẫu bảng tính (.xlsx)").click()
+    book = openpyxl.load_workbook(save_download(download.value, tmp_path))
+    sheet = book["Số liệu thực hiện"]
+    headers = [c.value for c in sheet[1]]
+    for year, value in [(2022, "3,6"), (2023, "3,0"), (2024, "150")]:
+        cells = {"Mã chỉ số": "GN01", "Mã địa bàn": "93", "Bản đồ": "63", "Năm": year, "Kỳ": "Năm", "Số kỳ": 0,
+                 "Giá trị": value, "Trạng thái": "Đã duyệt"}
+        sheet.append([cells.get(header) for header in headers])
+    wrong_row = sheet.max_row
+    filled = tmp_path / "so-lieu-hau-giang.xlsx"
+    book.save(filled)
+
+    page.set_input_files("#files", str(filled))
+    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    expect(page.locator("h1")).to_have_text("so-lieu-hau-giang.xlsx")
+    expect(page.locator("main h2").filter(has_text="lỗi")).to_have_text("1 lỗi — không ghi gì")
+    error = page.locator("table.errors tbody tr")
+    expect(error).to_have_count(1)
+    expect(error.locator("td")).to_have_text(["Số liệu thực hiện", str(wrong_row), "Giá trị", "Tỷ lệ phải nằm trong khoảng 0–100%."])
+    expect(page.get_by_role("button", name="Xác nhận ghi vào cơ sở dữ liệu")).to_have_count(0)
+    screenshot(page, "3-admin-import-preview-with-error")
+    first = ImportRecord.objects.get()
+    assert (first.status, first.error_count) == (ImportStatus.CHECKED, 1)
+    assert not Actual.objects.filter(indicator__code="GN01", unit__code="93").exists()
+
+    # The error workbook: the wrong row marked, the message in its "Lỗi" column; fixed there.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải bảng tính có đánh dấu dòng sai và cột lỗi").click()
+    marked = save_download(download.value, tmp_path)
+    assert marked.name == "so-lieu-hau-giang-loi.xlsx"
+    book = openpyxl.load_workbook(marked)
+    assert [c.value for c in book["Danh sách lỗi"][2]] == ["Số liệu thực hiện", wrong_row, "Giá trị", "Tỷ lệ phải nằm trong khoảng 0–100%."]
+    sheet = book["Số liệu thực hiện"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[-1] == "Lỗi"
+    assert sheet.cell(row=wrong_row, column=len(headers)).value == "Giá trị: Tỷ lệ phải nằm trong khoảng 0–100%."
+    assert all(sheet.cell(row=r, column=len(headers)).value is None for r in range(2, wrong_row))
+    sheet.cell(row=wrong_row, column=headers.index("Giá trị") + 1).value = "2,41"
+    book.save(marked)
+
+    # Uploaded again: no error, three new figures; confirmed.
+    page.locator("p.crumbs").get_by_role("link", name="Nhập dữ liệu").click()
+    page.set_input_files("#files", str(marked))
+    page.get_by_role("button", name="Tải lên và kiểm tra").click()
+    expect(page.locator("h1")).to_have_text(marked.name)
+    expect(page.locator("table.errors")).to_have_count(0)
+    expect(page.locator("table.counts tr", has_text="Số liệu thực hiện").locator("td")).to_have_text(
+        ["Số liệu thực hiện", "3", "0", "0", "0"])
+    page.get_by_role("button", name="Xác nhận ghi vào cơ sở dữ liệu").click()
+    expect(page.locator(".messages")).to_contain_text(f"Đã ghi dữ liệu từ tệp {marked.name}.")
+    expect(page.locator("main .tag").first).to_have_text("Đã ghi")
+
+    second = ImportRecord.objects.exclude(pk=first.pk).get()
+    assert (second.status, second.error_count, second.file_name) == (ImportStatus.APPLIED, 0, marked.name)
+    figures = {a.year: a for a in Actual.objects.filter(indicator__code="GN01", unit__code="93", unit__admin_map="63")}
+    assert {year: a.value for year, a in figures.items()} == {2022: Decimal("3.6"), 2023: Decimal("3.0"), 2024: Decimal("2.41")}
+    assert {(a.status, a.source) for a in figures.values()} == {(ReviewStatus.APPROVED, ActualSource.IMPORTED)}
+
+    # The imported figures are on Hậu Giang's chart.
+    page.goto(f"/bang-dieu-khien/chi-tieu/{target.pk}/")
+    own = next(t for t in plot_data(page) if t["name"].startswith("Số liệu Tỉnh Hậu Giang"))
+    assert dict(zip(own["x"], own["y"])) == {2022: 3.6, 2023: 3.0, 2024: 2.41}
+    page.get_by_role("navigation").get_by_role("link", name="Nhập dữ liệu").click()
+    expect(page.locator("table.data tbody tr")).to_have_count(2)
+    screenshot(page, "3-admin-import-confirmed")
