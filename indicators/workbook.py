@@ -22,6 +22,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ import openpyxl
 import tablib
 from django.conf import settings
 from django.core.files import File
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from import_export.resources import ModelResource
 from openpyxl.utils import get_column_letter
@@ -821,7 +822,8 @@ def check_record(record: ImportRecord, *, workbook: Workbook | None = None, prog
     try:
         if workbook is None:
             workbook = read_upload(*stored_path(record))
-        result = import_workbook(workbook.sheets, dry_run=True, user=record.user, problems=workbook.problems, progress=progress)
+        with worker_lease(record.pk):
+            result = import_workbook(workbook.sheets, dry_run=True, user=record.user, problems=workbook.problems, progress=progress)
     except WorkbookRefused as refusal:
         record.status, record.message = ImportStatus.FAILED, str(refusal)
         record.save()
@@ -861,10 +863,11 @@ def apply_record(record: ImportRecord, *, progress=None) -> ImportRecord:
         if file_checksum(path) != record.checksum:
             raise WorkbookRefused("Tệp đã lưu không còn khớp mã kiểm tra; hãy tải lên lại.")
         workbook = read_upload(path, name)
-        result = import_workbook(
-            workbook.sheets, user=record.user, problems=workbook.problems, progress=progress,
-            reason=f"Nhập từ tệp {record.file_name}"[:300],
-        )
+        with worker_lease(record.pk):
+            result = import_workbook(
+                workbook.sheets, user=record.user, problems=workbook.problems, progress=progress,
+                reason=f"Nhập từ tệp {record.file_name}"[:300],
+            )
     except WorkbookRefused as refusal:
         record.status, record.message = ImportStatus.FAILED, str(refusal)
         record.save()
@@ -877,6 +880,70 @@ def apply_record(record: ImportRecord, *, progress=None) -> ImportRecord:
     else:
         record.status, record.applied_at = ImportStatus.APPLIED, timezone.now()
     record.save()
+    return record
+
+
+# A worker (a process, or a request for a small file) holds a PostgreSQL advisory lock on its
+# record while it checks or applies. The lock goes with the worker's connection, so a killed worker
+# is seen at once; its transaction is rolled back by the same token. SQLite has no such lock: there
+# a record is taken as abandoned after STALE_AFTER_SECONDS without progress.
+WORKER_LOCK_SPACE = 7301
+WORKER_START_SECONDS = 20  # a launched worker needs a moment to start and take its lock
+STALE_AFTER_SECONDS = 600
+
+
+def _advisory(function: str, record_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [WORKER_LOCK_SPACE, record_id])
+        return cursor.fetchone()[0] is True
+
+
+@contextmanager
+def worker_lease(record_id: int):
+    if connection.vendor != "postgresql":
+        yield
+        return
+    _advisory("pg_advisory_lock", record_id)
+    try:
+        yield
+    finally:
+        _advisory("pg_advisory_unlock", record_id)
+
+
+def worker_is_gone(record: ImportRecord) -> bool:
+    """Whether a record said to be checking or applying has nobody working on it any more."""
+    if not record.is_running:
+        return False
+    quiet = (timezone.now() - record.updated_at).total_seconds()
+    if connection.vendor != "postgresql":
+        return quiet > STALE_AFTER_SECONDS
+    if quiet < WORKER_START_SECONDS or not _advisory("pg_try_advisory_lock", record.pk):
+        return False
+    _advisory("pg_advisory_unlock", record.pk)
+    return True
+
+
+def settle_abandoned(record: ImportRecord) -> ImportRecord:
+    """A record whose worker died (killed, machine restarted) is given back to the user.
+
+    Its transaction died with it, so nothing was written: an interrupted apply returns to
+    "checked" and may be confirmed again; an interrupted check asks for the file again.
+    """
+    if not worker_is_gone(record):
+        return record
+    if record.status == ImportStatus.APPLYING:
+        status, message = ImportStatus.CHECKED, (
+            "Lần ghi trước đã dừng giữa chừng (tiến trình bị ngắt); cơ sở dữ liệu không thay đổi. "
+            "Có thể xác nhận ghi lại."
+        )
+    else:
+        status, message = ImportStatus.FAILED, (
+            "Lần kiểm tra đã dừng giữa chừng (tiến trình bị ngắt); không có gì được ghi. Hãy tải tệp lên lại."
+        )
+    ImportRecord.objects.filter(pk=record.pk, status=record.status, updated_at=record.updated_at).update(
+        status=status, message=message, rows_done=0, updated_at=timezone.now(),
+    )
+    record.refresh_from_db()
     return record
 
 
@@ -907,7 +974,7 @@ class RecordProgress:
             connections.close_all()  # this thread's connections only
 
 
-def launch_worker(record: ImportRecord, phase: str) -> None:
+def launch_worker(record: ImportRecord, phase: str) -> subprocess.Popen:
     """Run `manage.py import_workbook --record ID --phase check|apply` as a detached process.
 
     A process rather than a thread: it survives the web worker being recycled, and its memory
@@ -915,7 +982,7 @@ def launch_worker(record: ImportRecord, phase: str) -> None:
     """
     log = Path(record.file.path).with_suffix(f".{phase}.log")
     with log.open("ab") as output:
-        subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "import_workbook",
              "--record", str(record.pk), "--phase", phase],
             stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True, close_fds=True,

@@ -29,7 +29,6 @@ from plans.access import Action
 from plans.models import AdministrativeUnit, ImportRecord, ImportStatus, UnitLevel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STALE_AFTER_SECONDS = 600
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -104,7 +103,6 @@ def _preview_context(record: ImportRecord) -> dict:
         item["title"] = titles.get(item["sheet"], item["sheet"])
     for item in record.errors:
         item["title"] = titles.get(item["sheet"], item["sheet"])
-    stale = record.is_running and (timezone.now() - record.updated_at).total_seconds() > STALE_AFTER_SECONDS
     return {
         "record": record,
         "sheets": sheets,
@@ -112,20 +110,19 @@ def _preview_context(record: ImportRecord) -> dict:
         "errors": record.errors[:500],
         "errors_hidden": max(record.error_count - 500, 0),
         "can_apply": record.status == ImportStatus.CHECKED and not record.error_count,
-        "stale": stale,
     }
 
 
 @login_required
 def import_detail(request: HttpRequest, record_id: int) -> HttpResponse:
-    record = _record_for(request, record_id)
+    record = workbook.settle_abandoned(_record_for(request, record_id))
     return render(request, "workbook/import_detail.html", _preview_context(record))
 
 
 @login_required
 def import_progress(request: HttpRequest, record_id: int) -> HttpResponse:
     """The progress bar alone (polled by htmx); once the work is done, the whole page reloads."""
-    record = _record_for(request, record_id)
+    record = workbook.settle_abandoned(_record_for(request, record_id))
     response = render(request, "workbook/_progress.html", _preview_context(record))
     if not record.is_running and request.htmx:
         response["HX-Refresh"] = "true"
