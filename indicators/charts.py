@@ -43,7 +43,9 @@ def _layout(title: str, y_title: str, **extra) -> dict:
         font={"family": "system-ui, Segoe UI, Roboto, Noto Sans, Arial, sans-serif", "color": "#1f2933"},
         height=420,
         margin={"l": 60, "r": 20, "t": 60, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
+        # At the foot of the figure rather than at a fraction of the plot's height: a legend that
+        # wraps onto several lines on a phone then pushes the plot up instead of covering the axis title.
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
         yaxis={"title": {"text": str(y_title)}, "rangemode": "tozero", **grid},
         hovermode="closest",
         shapes=[],

@@ -131,3 +131,27 @@ def save_download(download, folder: Path) -> Path:
     path = Path(folder) / download.suggested_filename
     download.save_as(path)
     return path
+
+
+WIDE_ELEMENTS = """() => {
+  // Elements that stick out of the window and are not inside a container that scrolls or clips them.
+  const width = window.innerWidth, out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    let parent = el.parentElement, contained = false;
+    while (parent && parent !== document.body) {
+      if (/(auto|scroll|hidden)/.test(getComputedStyle(parent).overflowX) && parent.getBoundingClientRect().right <= width + 1) {
+        contained = true; break;
+      }
+      parent = parent.parentElement;
+    }
+    if (!contained) out.push(`${el.tagName.toLowerCase()}.${String(el.className).trim().replace(/ +/g, '.')} → ${Math.round(box.right)}px`);
+  }
+  return out.slice(0, 8);
+}"""
+
+
+def wide_elements(page: Page) -> list[str]:
+    """What makes a page wider than the window, for the failure message."""
+    return page.evaluate(WIDE_ELEMENTS)

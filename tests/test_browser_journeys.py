@@ -24,7 +24,7 @@ from indicators import rollups, services
 from indicators.models import Actual, ActualSource, Evidence, Indicator, Target
 from plans.models import AdminMap, AuditEntry, ImportRecord, ImportStatus, ReviewStatus, Role, Task, TaskReport
 from tests.browser import (  # noqa: F401 (browser and browsing are fixtures)
-    PHONE, browser, browsing, log_in, overflow, plot_data, save_download, screenshot,
+    PHONE, browser, browsing, log_in, overflow, plot_data, save_download, screenshot, wide_elements,
 )
 from tests.conftest import make_user, unit
 
@@ -270,6 +270,7 @@ def test_a_leader_sees_the_approved_figure_on_the_chart_drills_down_and_download
     assert dict(zip(own["x"], own["y"])) == {2023: 3.0, 2024: 2.41}
     assert page.locator(".chart svg.main-svg .scatterlayer .trace .points path").count() >= 2
     expect(page.locator("table.figures")).to_contain_text("2,41")
+    page.locator(".chart").scroll_into_view_if_needed()
     screenshot(page, "2-leader-target-chart", full_page=False)
 
     # The comparison of the provinces in 2025, then a click on Cần Thơ's bar opens its communes.
@@ -395,3 +396,129 @@ def test_an_administrator_fixes_a_wrong_row_from_the_error_workbook_and_confirms
     page.get_by_role("navigation").get_by_role("link", name="Nhập dữ liệu").click()
     expect(page.locator("table.data tbody tr")).to_have_count(2)
     screenshot(page, "3-admin-import-confirmed")
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. The same pages on a phone, in Vietnamese and, after the language menu, in English
+
+
+def phone_pages(target: Target, task: Task, can_tho_id: int) -> list[tuple[str, str, str]]:
+    """(address, Vietnamese heading, English heading) of the pages an officer uses."""
+    gn01 = target.indicator_id
+    return [
+        ("/", "Hệ thống văn bản giảm nghèo bền vững", "Sustainable poverty reduction documents"),
+        (f"/viec-cua-toi/?nam={YEAR}", "Việc của tôi", "My work"),
+        (f"/so-lieu/nhap/{target.pk}/?nam={YEAR}", "Nhập số liệu", "Enter figure"),
+        (f"/nhiem-vu/{task.pk}/bao-cao/?nam={YEAR}&co_quan={task.lead_agency.code}", "Báo cáo nhiệm vụ", "Task report"),
+        ("/duyet/", "Chờ duyệt", "Awaiting review"),
+        ("/bang-dieu-khien/", "Bảng điều khiển", "Dashboard"),
+        (f"/bang-dieu-khien/chi-tieu/{target.pk}/", target.indicator.name, target.indicator.name),
+        (f"/bang-dieu-khien/so-sanh/{gn01}/?nam=2025&dia_ban={can_tho_id}", target.indicator.name, target.indicator.name),
+        (f"/bang-dieu-khien/iptt/{target.document_id}/", "Bảng theo dõi chỉ tiêu (IPTT)", "Indicator performance tracking table (IPTT)"),
+        ("/van-ban/", "Văn bản", "Documents"),
+        (target.document.get_absolute_url(), target.document.number, target.document.number),
+        ("/ho-ngheo/", "sổ hộ năm", "household register"),  # the officer's one city: its register's figures
+        ("/xuat-du-lieu/", "Xuất dữ liệu", "Export data"),
+    ]
+
+
+def assert_fits_the_phone(page, address: str) -> None:
+    if overflow(page) > 0:
+        shot = screenshot(page, "too-wide-" + re.sub(r"\W+", "-", address).strip("-"), full_page=False)
+        pytest.fail(f"{address} is wider than the phone: {wide_elements(page)} (see {shot})")
+
+
+def test_the_pages_work_on_a_phone_and_in_english(browsing, tmp_path):
+    target, task = hg_target(), inherited_task()
+    entered_by, approved_by = officer(), reviewer()
+    make_user("quantri", Role.ADMIN)
+    approved_figure(target, 2023, "3.0", entered_by, approved_by)
+    approved_figure(target, YEAR, "2.41", entered_by, approved_by)
+    commune_figures(2025)
+    can_tho = unit("92", AdminMap.CURRENT)
+    pages = phone_pages(target, task, can_tho.pk)
+
+    phone = browsing.new_page(PHONE)
+    phone.goto("/dang-nhap/")
+    assert_fits_the_phone(phone, "/dang-nhap/")
+    log_in(phone, "canbo.hg")
+
+    # The menu wraps under the brand: every entry is on the screen and leads somewhere.
+    links = phone.locator("header nav a")
+    expect(links).to_have_count(8)
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], links.nth(i).inner_text()
+    links.filter(has_text="Bảng điều khiển").click()
+    expect(phone.locator("h1")).to_contain_text("Bảng điều khiển")
+
+    for address, heading, _english in pages:
+        phone.goto(address)
+        expect(phone.locator("h1")).to_contain_text(heading)
+        assert_fits_the_phone(phone, address)
+    for address, _heading, _english in pages[6:8]:  # the charts fit the phone too
+        phone.goto(address)
+        plot_data(phone)
+        assert phone.locator(".chart .plotly-graph-div").bounding_box()["width"] <= PHONE["width"], address
+        phone.locator(".chart").scroll_into_view_if_needed()
+        screenshot(phone, "4-phone-chart-" + ("target" if "chi-tieu" in address else "communes"), full_page=False)
+
+    # A form on the phone: the training rate typed, saved as a draft.
+    training = Target.objects.get(document=target.document, code="II.2.a.2")
+    phone.goto(f"/so-lieu/nhap/{training.pk}/?nam={YEAR}")
+    for field in ("#id_year", "#id_value", "#id_evidence"):
+        box = phone.locator(field).bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"], field
+    phone.fill("#id_value", "65,5")
+    phone.get_by_role("button", name="Lưu nháp").click()
+    expect(phone.locator(".messages")).to_contain_text("Đã lưu nháp số liệu.")
+    expect(phone.locator("dd.figure")).to_have_text("65,5%")
+    assert_fits_the_phone(phone, "the saved figure")
+    assert Actual.objects.get(indicator=training.indicator, year=YEAR).status == ReviewStatus.DRAFT
+
+    # English from the language menu: the same pages, English headings, still fitting the phone.
+    phone.goto("/")
+    phone.select_option("header select[name=language]", "en")
+    phone.wait_for_url("**/")
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    expect(phone.locator("header nav")).to_contain_text("My work")
+    expect(phone.locator("header nav")).not_to_contain_text("Việc của tôi")
+    for address, heading, english in pages:
+        phone.goto(address)
+        expect(phone.locator("h1")).to_contain_text(english)
+        if heading != english:
+            expect(phone.locator("h1")).not_to_contain_text(heading)
+        assert_fits_the_phone(phone, address)
+        # Years stay years in English ("2024", not "2,024"), in the year boxes and in the links.
+        for year_box in phone.locator("main input[name=nam]").all():
+            assert re.fullmatch(r"20\d\d", year_box.input_value()), (address, year_box.input_value())
+        assert not phone.locator("main a[href*='nam=2,0']").count(), address
+    expect(phone.locator("h1")).not_to_contain_text("2,0")
+    phone.goto(pages[7][0])
+    expect(phone.locator("h1")).to_contain_text("2025")
+    phone.goto(pages[6][0])
+    chart = plot_data(phone)
+    assert any(t["name"].startswith("Figure Tỉnh Hậu Giang") for t in chart), [t["name"] for t in chart]
+    phone.goto(f"/viec-cua-toi/?nam={YEAR}")
+    screenshot(phone, "4-phone-english-my-work")
+
+    # The administrator's import page on a phone, in English: upload a workbook, read the error.
+    admin = browsing.new_page(PHONE)
+    log_in(admin, "quantri")
+    admin.select_option("header select[name=language]", "en")
+    expect(admin.locator("html")).to_have_attribute("lang", "en")
+    admin.locator("header nav a").filter(has_text="Import data").click()
+    expect(admin.locator("h1")).to_have_text("Import data from a spreadsheet")
+    assert_fits_the_phone(admin, "/nhap-du-lieu/")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Số liệu thực hiện"
+    sheet.append(["Mã chỉ số", "Mã địa bàn", "Bản đồ", "Năm", "Kỳ", "Số kỳ", "Giá trị", "Tử số", "Mẫu số", "Trạng thái"])
+    sheet.append(["GN01", "93", "63", 2022, "Năm", 0, "150", None, None, "Đã duyệt"])
+    book.save(tmp_path / "sai.xlsx")
+    admin.set_input_files("#files", str(tmp_path / "sai.xlsx"))
+    admin.get_by_role("button", name="Upload and check").click()
+    expect(admin.locator("h1")).to_have_text("sai.xlsx")
+    expect(admin.locator("table.errors tbody tr")).to_have_count(1)
+    assert_fits_the_phone(admin, "the import preview")
+    screenshot(admin, "4-phone-english-import-preview")
