@@ -59,7 +59,7 @@ Kinds
   OFF_TRACK below. Missing years inside count as nothing and are named in the explanation.
 - RELATIVE_CHANGE: baseline = `baseline_value`, or the value of `baseline_year` when the target has
   none; no baseline -> NO_DATA ("Chưa có giá trị gốc năm 2020"). Change of the latest value after
-  the baseline year: unit "%" -> (baseline − value) / baseline · 100 for a decrease (a baseline of 0
+  the baseline year: unit "%" -> (baseline − value) / |baseline| · 100 for a decrease (a baseline of 0
   -> NO_DATA); any other unit ("điểm %", counts) -> baseline − value in that unit; the reverse for
   an increase. With the end year: ACHIEVED/MISSED. Before: the pro-rata share of the threshold for
   the years since the baseline year, as for CUMULATIVE.
@@ -560,7 +560,7 @@ def _relative_change(target, values, as_of_year: int, better: str) -> Evaluation
     if target.unit == MeasureUnit.PERCENT:
         if baseline == 0:
             return _no_data(f"Giá trị gốc năm {base_year} bằng 0, không tính được tỷ lệ thay đổi")
-        change = (baseline - value) * 100 / baseline
+        change = (baseline - value) * 100 / abs(baseline)  # a negative baseline keeps the sign of the move
     else:
         change = baseline - value
     q = change if decrease else -change
