@@ -92,7 +92,7 @@ def _whole(value) -> int | None:
     text = _text(value)
     if not text:
         return None
-    if text.isdigit() and len(text) < 10:
+    if text.isdecimal() and len(text) < 10:  # isdigit() would let "²" through to int()
         return int(text)
     raise ValueError(f"“{text}” không phải là số nguyên (ví dụ 2025).")
 
@@ -104,17 +104,19 @@ def _decimal(value) -> Decimal | None:
         text = value.strip()
         if not text:
             return None
-        if text.isdigit():
+        if text.isdecimal():
             number = Decimal(text)
         else:
             whole, comma, fraction = text.partition(",")
             # "2,41": the usual shape, read without the regular expression; else parse_number
-            number = Decimal(f"{whole}.{fraction}") if comma and whole.isdigit() and fraction.isdigit() else parse_number(text)
+            number = Decimal(f"{whole}.{fraction}") if comma and whole.isdecimal() and fraction.isdecimal() else parse_number(text)
     elif isinstance(value, bool):
         raise ValueError(f"“{value}” không phải là số.")
     elif isinstance(value, (int, float, Decimal)):
         number = Decimal(str(value))
     else:
+        raise ValueError(f"“{value}” không phải là số.")
+    if not number.is_finite():  # a NaN or infinite cell of a crafted workbook
         raise ValueError(f"“{value}” không phải là số.")
     if abs(number) >= MAX_MAGNITUDE:
         raise ValueError(f"“{value}” quá lớn (tối đa 12 chữ số phần nguyên).")
@@ -157,10 +159,10 @@ class _Checker:
         indicator = self.indicators.get(code)
         unit_id = self.units.get((unit_code, admin_map))
         if (
-            indicator is not None and unit_id is not None and year.__class__ is str and year.isdigit()
-            and FIRST_YEAR <= (year := int(year)) <= LAST_YEAR and kind.__class__ is str
+            indicator is not None and unit_id is not None and year.__class__ is str and year.isdecimal()
+            and len(year) == 4 and FIRST_YEAR <= (year := int(year)) <= LAST_YEAR and kind.__class__ is str
             and (kind := KINDS.get(kind.lower())) is not None and number.__class__ is str
-            and (number := int(number) if number.isdigit() else 0 if number == "" else None) is not None
+            and (number := int(number) if number.isdecimal() and len(number) < 10 else 0 if number == "" else None) is not None
             and status.__class__ is str and (status := STATUSES.get(status.lower())) is not None
             and number in PERIOD_NUMBERS[kind]
         ):
