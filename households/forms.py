@@ -10,17 +10,20 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Area, Cause, LivingClass, Movement
-from indicators.forms import VietnameseNumberField
+from indicators.forms import VietnameseForm, VietnameseNumberField
+
+# HouseholdReview.income is a PositiveIntegerField.
+MAX_INCOME = 2_147_483_647
 
 
 def _digits(label, lengths):
     def check(value):
-        if value and (not value.isdigit() or len(value) not in lengths):
+        if value and (not (value.isascii() and value.isdigit()) or len(value) not in lengths):
             raise ValidationError(_("%(label)s gồm %(lengths)s chữ số.") % {"label": label, "lengths": " hoặc ".join(map(str, lengths))})
     return check
 
 
-class HouseholdForm(forms.Form):
+class HouseholdForm(VietnameseForm):
     head_name = forms.CharField(label=_("Chủ hộ"), max_length=200)
     head_id_number = forms.CharField(label=_("Số định danh chủ hộ"), max_length=20, required=False)
     phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
@@ -48,7 +51,7 @@ class HouseholdForm(forms.Form):
         return value
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(VietnameseForm):
     income = VietnameseNumberField(label=_("Thu nhập bình quân (đồng/người/tháng)"), required=False,
                                    help_text=_("Ví dụ 1.450.000. Để trống nếu chỉ có điểm A."))
     score_a = forms.IntegerField(label=_("Điểm A"), min_value=0, max_value=1000, required=False)
@@ -66,6 +69,8 @@ class ReviewForm(forms.Form):
         income = self.cleaned_data["income"]
         if income is not None and (income < 0 or income != income.to_integral_value()):
             raise ValidationError(_("Thu nhập là số đồng, nguyên và không âm."))
+        if income is not None and income > MAX_INCOME:
+            raise ValidationError(_("Thu nhập bình quân quá lớn; nhập số đồng mỗi người mỗi tháng."))
         return int(income) if income is not None else None
 
     def clean(self):
@@ -75,7 +80,7 @@ class ReviewForm(forms.Form):
         return data
 
 
-class ListFilterForm(forms.Form):
+class ListFilterForm(VietnameseForm):
     nam = forms.IntegerField(min_value=2000, max_value=2100, required=False)
     hang = forms.ChoiceField(choices=[("", _("Mọi phân loại")), *LivingClass.choices, ("none", _("Chưa rà soát"))], required=False)
     thon = forms.CharField(required=False)
@@ -85,6 +90,6 @@ class ListFilterForm(forms.Form):
     q = forms.CharField(required=False)
 
 
-class ImportForm(forms.Form):
+class ImportForm(VietnameseForm):
     file = forms.FileField(label=_("Tệp danh sách rà soát (.xlsx hoặc .csv)"))
     dry_run = forms.BooleanField(label=_("Chỉ kiểm tra, chưa ghi"), required=False)

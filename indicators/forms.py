@@ -14,12 +14,27 @@ from plans.text import parse_number
 
 DATE_FORMAT = "%d/%m/%Y"
 DATE_ERROR = _("Nhập ngày dạng dd/mm/yyyy, ví dụ 09/02/2022.")
+NUL_ERROR = _("Nội dung có ký tự không hợp lệ (NUL); hãy gõ lại hoặc dán lại dưới dạng văn bản thường.")
+
+
+class VietnameseForm(forms.Form):
+    """A form whose text fields refuse NUL characters with a Vietnamese message (Django's has none)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.setdefault("null_characters_not_allowed", NUL_ERROR)
 
 
 class VietnameseNumberField(forms.CharField):
-    """A number typed as Vietnamese users write it; the parse error is shown on the field."""
+    """A number typed as Vietnamese users write it; the parse error is shown on the field.
 
-    def __init__(self, **kwargs):
+    With `max_digits` and `decimal_places` (those of the model field), a number the database
+    cannot hold exactly is refused rather than overflowing or being rounded.
+    """
+
+    def __init__(self, *, max_digits: int | None = None, decimal_places: int | None = None, **kwargs):
+        self.max_digits, self.decimal_places = max_digits, decimal_places
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
 
@@ -28,9 +43,22 @@ class VietnameseNumberField(forms.CharField):
         if text in self.empty_values:
             return None
         try:
-            return parse_number(text)
+            number = parse_number(text)
         except ValueError as error:
             raise ValidationError(str(error), code="invalid") from None
+        if self.decimal_places is not None and number.as_tuple().exponent < -self.decimal_places:
+            raise ValidationError(
+                _("Tối đa %(places)s chữ số sau dấu phẩy."), code="max_decimal_places",
+                params={"places": self.decimal_places},
+            )
+        if self.max_digits is not None:
+            whole_digits = self.max_digits - (self.decimal_places or 0)
+            if abs(number) >= 10**whole_digits:
+                raise ValidationError(
+                    _("Số quá lớn: phần nguyên có tối đa %(digits)s chữ số."), code="max_whole_digits",
+                    params={"digits": whole_digits},
+                )
+        return number
 
 
 class VietnameseDateField(forms.DateField):
@@ -65,7 +93,7 @@ class EvidenceField(forms.FileField):
         return cleaned
 
 
-class ReportForm(forms.Form):
+class ReportForm(VietnameseForm):
     """What the figure and task report forms share: the year and period, the version, the late-correction reason."""
 
     year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
@@ -101,9 +129,11 @@ class ReportForm(forms.Form):
 
 
 class ActualForm(ReportForm):
-    value = VietnameseNumberField(label=_("Giá trị"), required=False, help_text=_("Ví dụ 1.500.000 hoặc 1,84."))
-    numerator = VietnameseNumberField(label=_("Tử số"), required=False)
-    denominator = VietnameseNumberField(label=_("Mẫu số"), required=False)
+    # numeric(16, 4), as Actual stores them
+    value = VietnameseNumberField(label=_("Giá trị"), required=False, help_text=_("Ví dụ 1.500.000 hoặc 1,84."),
+                                  max_digits=16, decimal_places=4)
+    numerator = VietnameseNumberField(label=_("Tử số"), required=False, max_digits=16, decimal_places=4)
+    denominator = VietnameseNumberField(label=_("Mẫu số"), required=False, max_digits=16, decimal_places=4)
 
     field_order = ["year", "period", "value", "numerator", "denominator", "evidence", "correction_reason", "version"]
 
@@ -123,19 +153,19 @@ class TaskReportForm(ReportForm):
     field_order = ["year", "period", "progress", "percent_done", "completed_on", "narrative", "evidence", "correction_reason", "version"]
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(VietnameseForm):
     review_comment = forms.CharField(
         label=_("Lý do trả lại"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Bắt buộc: người nhập cần biết phải sửa gì."),
     )
 
 
-class ExplanationRequestForm(forms.Form):
+class ExplanationRequestForm(VietnameseForm):
     question = forms.CharField(label=_("Nội dung cần giải trình"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     due_on = VietnameseDateField(label=_("Hạn trả lời"), required=False)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(VietnameseForm):
     answer = forms.CharField(label=_("Nội dung giải trình"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
