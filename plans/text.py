@@ -4,6 +4,9 @@ import re
 import unicodedata
 from decimal import Decimal
 
+# Control characters (NUL, tabs, line breaks...) separate words like a space; PostgreSQL refuses NUL in text.
+_CONTROLS_TO_SPACE = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))}
+
 
 def search_key(*parts: str | None) -> str:
     """A diacritic-free, lower-case key, the same on SQLite and PostgreSQL.
@@ -11,7 +14,7 @@ def search_key(*parts: str | None) -> str:
     "Sở Lao động – Thương binh" -> "so lao dong – thuong binh". Stored beside the text so that
     searching "ha giang" finds "Hà Giang" and "Hậu Giang" without database extensions.
     """
-    text = " ".join(p for p in parts if p)
+    text = " ".join(p for p in parts if p).translate(_CONTROLS_TO_SPACE)
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
