@@ -95,9 +95,10 @@ def _record_for(request: HttpRequest, record_id: int) -> ImportRecord:
 
 def _preview_context(record: ImportRecord) -> dict:
     titles = workbook.SHEET_TITLES
+    position = {name: index for index, name in enumerate(titles)}  # load order: JSONB keeps none
     sheets = [
         {"name": name, "title": titles.get(name, name), **counts}
-        for name, counts in record.counts.items()
+        for name, counts in sorted(record.counts.items(), key=lambda item: position.get(item[0], len(position)))
     ]
     for item in record.changes:
         item["title"] = titles.get(item["sheet"], item["sheet"])

@@ -619,3 +619,10 @@ class ImportRecord(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in {ImportStatus.CHECKING, ImportStatus.APPLYING}
+
+    @property
+    def status_label(self) -> str:
+        """A checked file with errors can never be confirmed: say so rather than "awaiting confirmation"."""
+        if self.status == ImportStatus.CHECKED and self.error_count:
+            return _("Có lỗi, không ghi được")
+        return self.get_status_display()

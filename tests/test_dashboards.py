@@ -166,6 +166,8 @@ def test_the_comparison_sorts_both_ways_and_drills_down_to_the_communes(client, 
     lai_chau = unit("12", AdminMap.CURRENT)
     drill = main(client.get(url + f"&dia_ban={lai_chau.pk}"))
     assert lai_chau.children.first().name in drill and "Tỉnh Sơn La" not in drill
+    hint = "Bấm vào một cột"
+    assert hint in main(client.get(url)) and hint not in drill  # communes open nothing further
 
 
 def _capture(client, url) -> int:

@@ -239,6 +239,13 @@ def test_the_same_workbook_twice_changes_nothing_the_second_time(admin_client):
     assert AuditEntry.objects.count() == audit
 
 
+def test_the_preview_lists_the_sheets_in_load_order(admin_client):
+    upload(admin_client, xlsx({"actuals": [actual_row()], "documents": [new_document_row()], "targets": []}))
+    page = admin_client.get(reverse("import_detail", args=[last_record().pk])).content.decode()
+    titles = [workbook.SHEET_TITLES[name] for name in ("documents", "targets", "actuals")]
+    assert [page.index(f"<td>{title}</td>") for title in titles] == sorted(page.index(f"<td>{title}</td>") for title in titles)
+
+
 def test_a_record_is_applied_only_once(admin_client):
     upload(admin_client, valid_workbook())
     record = last_record()
@@ -255,6 +262,8 @@ def test_one_wrong_cell_in_the_last_sheet_writes_nothing_at_all(admin_client):
     record = last_record()
     assert record.error_count == 1
     assert record.errors[0] == {"sheet": "actuals", "row": 2, "column": "Giá trị", "message": "Tỷ lệ phải nằm trong khoảng 0–100%."}
+    page = admin_client.get(reverse("import_detail", args=[record.pk])).content.decode()
+    assert "Có lỗi, không ghi được" in page and "chờ xác nhận" not in page
 
     response = admin_client.post(reverse("import_apply", args=[record.pk]), follow=True)
 
