@@ -10,23 +10,32 @@ from django.core.management import call_command
 from plans.models import AdministrativeUnit, AdminMap, Document
 
 
+def load_reference_data() -> None:
+    """The map, the cascade and what data migrations add (emptied by tests that commit)."""
+    import importlib
+
+    from django.apps import apps
+
+    call_command("load_units", verbosity=0)
+    call_command("load_cascade", verbosity=0)
+    importlib.import_module("households.migrations.0002_register_indicators").add_indicators(apps, None)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("load_units", verbosity=0)
-        call_command("load_cascade", verbosity=0)
+        load_reference_data()
 
 
 @pytest.fixture
 def committed_country(transactional_db):
-    """The map and cascade for tests whose data must be committed (a browser, a server process).
+    """The reference data for tests whose data must be committed (a browser, a server process).
 
     pytest-django runs these after the other database tests and empties every table after each
     one, so the data loaded once per session is put back when an earlier such test removed it.
     """
     if not AdministrativeUnit.objects.exists():
-        call_command("load_units", verbosity=0)
-        call_command("load_cascade", verbosity=0)
+        load_reference_data()
 
 
 @pytest.fixture
