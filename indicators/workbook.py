@@ -295,10 +295,15 @@ def inspect_zip(path: Path, *, csv_only: bool = False) -> None:
 
 
 def _check_utf8(path: Path) -> None:
+    """UTF-8 text without NUL: UTF-16 saved without its mark reads as UTF-8 with a NUL after every
+    letter, and PostgreSQL refuses NUL in text (a lookup of such a cell would fail in English)."""
     decoder = io.TextIOWrapper(path.open("rb"), encoding="utf-8-sig", newline="")
     try:
-        while decoder.read(1 << 20):
-            pass
+        while chunk := decoder.read(1 << 20):
+            if "\x00" in chunk:
+                raise WorkbookRefused(
+                    "Tệp CSV bị từ chối: có ký tự NUL (thường do lưu dạng UTF-16); hãy lưu lại với “CSV UTF-8”."
+                )
     except UnicodeDecodeError:
         raise WorkbookRefused("Tệp CSV bị từ chối: phải lưu với bảng mã UTF-8 (trong Excel: “CSV UTF-8”).") from None
     finally:
