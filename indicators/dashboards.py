@@ -62,7 +62,7 @@ from plans.models import (
     UnitLevel,
     UnitSuccession,
 )
-from plans.text import format_number
+from plans.text import format_number, query_number
 
 Status = EvaluationStatus
 ILLUSTRATIVE_PREFIX = "[Minh họa]"  # task reports written by generate_illustrative_actuals
@@ -138,8 +138,8 @@ def home_units(user) -> list[AdministrativeUnit]:
 def unit_for(user, raw_id: str | None) -> AdministrativeUnit:
     """The territory asked for (?dia_ban=id) when in the user's reach, else their first one."""
     homes = home_units(user)
-    if raw_id and raw_id.isdigit():
-        unit = _with_parents(AdministrativeUnit.objects.all()).filter(pk=int(raw_id)).first()
+    if raw_id and (unit_id := query_number(raw_id, max_digits=18)) is not None:
+        unit = _with_parents(AdministrativeUnit.objects.all()).filter(pk=unit_id).first()
         if unit is None or not access.unit_in_reach(access.reach(user), unit):
             raise Http404("Địa bàn không có hoặc ngoài phạm vi của bạn.")
         return unit

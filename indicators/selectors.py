@@ -26,7 +26,7 @@ from plans.models import (
     Task,
     TaskReport,
 )
-from plans.text import format_number
+from plans.text import format_number, query_number
 from plans.workflow import audit_trail
 
 # Enough parents for access.unit_in_reach to walk a unit's chain without a query per row.
@@ -38,8 +38,9 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 def reporting_year(raw: str | None) -> int:
     """The period a page is about: ?nam=YYYY when it is a sensible year, else the current year."""
-    if raw and raw.strip().isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
-        return int(raw)
+    year = query_number(raw)
+    if year is not None and FIRST_YEAR <= year <= LAST_YEAR:
+        return year
     return timezone.localdate().year
 
 

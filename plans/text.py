@@ -39,3 +39,15 @@ def parse_number(text: str) -> Decimal:
     if not re.fullmatch(r"[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?", cleaned):
         raise ValueError(f"“{text}” không phải là số (viết 1.500.000 hoặc 1,84).")
     return Decimal(cleaned.replace(".", "").replace(",", "."))
+
+
+def query_number(raw: str | None, max_digits: int = 9) -> int | None:
+    """A whole number from a query parameter (?nam=2025, ?dia_ban=12); None when it is not one.
+
+    ASCII digits only: str.isdigit() also accepts "²", which int() refuses; and the length is
+    bounded (int() refuses 5.000 digits, an integer column overflows long before).
+    """
+    text = (raw or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None

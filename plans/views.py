@@ -1,11 +1,13 @@
 """Pages for browsing the cascade. Plans are public documents: any signed-in user may read them."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from plans import selectors
 from plans.models import AdministrativeUnit, Agency, Document
+from plans.text import query_number
 
 
 @login_required
@@ -17,12 +19,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def document_list(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("cap", "")
     issuer_code = request.GET.get("co_quan", "")
+    if not slug_re.fullmatch(issuer_code):  # agency codes are slugs; a NUL would reach PostgreSQL
+        issuer_code = ""
     province_id = request.GET.get("tinh", "")
     query = request.GET.get("q", "").strip()
     documents = selectors.document_list(
         level=level,
         issuer_code=issuer_code,
-        province_id=int(province_id) if province_id.isdigit() else None,
+        province_id=query_number(province_id, max_digits=18),
         query=query,
     )
     context = {
