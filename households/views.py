@@ -12,7 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,13 +25,15 @@ from indicators.forms import add_service_errors
 from plans import access
 from plans.access import Action
 from plans.models import AdministrativeUnit, AdminMap, Role, UnitLevel, UnitSuccession
+from plans.text import query_number
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def _year(raw: str | None) -> int:
-    if raw and raw.strip().isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
-        return int(raw)
+    year = query_number(raw)
+    if year is not None and FIRST_YEAR <= year <= LAST_YEAR:
+        return year
     latest = RegisterStat.objects.aggregate(latest=Max("year"))["latest"]
     return latest or timezone.localdate().year
 
@@ -87,7 +91,10 @@ def register_recompute(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Đã tính lại số liệu năm %(year)s: %(units)s địa bàn, %(households)s hộ.")
                          % {"year": year, "units": result.units, "households": result.households})
-    return redirect(request.POST.get("next") or "register_home")
+    next_url = request.POST.get("next", "")
+    if not (next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})):
+        next_url = reverse("register_home")  # not a view name, another host or javascript:
+    return redirect(next_url)
 
 
 @login_required

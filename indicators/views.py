@@ -46,8 +46,12 @@ def _url(name: str, *args, **query) -> str:
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
+    """?next= when it is a path of this site; anything else (a view name to redirect() would look up,
+    another host, javascript:) gives the fallback."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
