@@ -14,13 +14,14 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from import_export import fields, resources
-from import_export.widgets import IntegerWidget, Widget
+from import_export.widgets import Widget
 
 from households import services
 from households.models import Area, Cause, Household, HouseholdReview, LivingClass
 from plans import access, workflow
 from plans.access import Action
 from plans.models import AdministrativeUnit, AdminMap, UnitLevel
+from plans.resources import WholeNumberWidget as YearWidget
 from plans.resources import escape_formula, unescape_formula
 from plans.widgets import ChoiceLabelWidget, VietnameseDecimalWidget, YesNoWidget
 
@@ -78,7 +79,7 @@ class ReviewListResource(resources.ModelResource):
     merit = fields.Field(attribute="household__merit", column_name=HOUSEHOLD_COLUMNS["merit"], widget=YesNoWidget(), readonly=True)
     social_protection = fields.Field(attribute="household__social_protection", column_name=HOUSEHOLD_COLUMNS["social_protection"],
                                      widget=YesNoWidget(), readonly=True)
-    year = fields.Field(attribute="year", column_name="Năm rà soát", widget=IntegerWidget())
+    year = fields.Field(attribute="year", column_name="Năm rà soát", widget=YearWidget())
     income = fields.Field(attribute="income", column_name="Thu nhập bình quân (đồng/người/tháng)", widget=WholeNumberWidget())
     score_a = fields.Field(attribute="score_a", column_name="Điểm A", widget=WholeNumberWidget())
     deprivations = fields.Field(attribute="deprivation_codes", column_name=DEPRIVATIONS)
@@ -216,7 +217,10 @@ class ReviewListResource(resources.ModelResource):
 
     def get_instance(self, instance_loader, row):
         household = self._row_household(row)
-        year = IntegerWidget().clean(row.get(self.fields["year"].column_name))
+        try:
+            year = YearWidget().clean(row.get(self.fields["year"].column_name))
+        except ValueError as error:
+            raise ValueError(f"Năm rà soát: {error}") from None
         if year is None:
             raise ValueError("Năm rà soát: bắt buộc.")
         review = HouseholdReview.objects.filter(household=household, year=year).first()
@@ -241,7 +245,8 @@ class ReviewListResource(resources.ModelResource):
         if instance.year in self._standards:
             instance.standard = self._standards[instance.year]
             instance.area = instance.area or instance.household.area
-            codes = [c.strip() for c in _text(instance.deprivation_codes).split(LIST_SEPARATOR) if c.strip()]
+            # A file without the column has none (the attribute is set only by a column present).
+            codes = [c.strip() for c in _text(getattr(instance, "deprivation_codes", "")).split(LIST_SEPARATOR) if c.strip()]
             try:
                 instance.deprivation_mask = services.deprivation_mask(instance.standard, codes)
             except ValidationError as error:
@@ -315,15 +320,29 @@ def _collect_errors(resource: ReviewListResource, result) -> list[RowError]:
     return sorted(errors, key=lambda e: e.row)
 
 
+CSV_ENCODING_ERROR = "Tệp CSV phải lưu với bảng mã UTF-8 (trong Excel: “CSV UTF-8”); tệp này dùng bảng mã khác."
+CSV_NUL_ERROR = "Tệp CSV có ký tự NUL (thường do lưu dạng UTF-16); hãy lưu lại với bảng mã UTF-8 (“CSV UTF-8”)."
+
+
 def read_file(upload) -> tablib.Dataset:
-    """A review list from an .xlsx or .csv file (UTF-8)."""
+    """A review list from an .xlsx or .csv file (UTF-8), with at least one row under its headers."""
     name = (getattr(upload, "name", "") or "").lower()
     content = upload.read()
     if name.endswith(".xlsx"):
-        return tablib.Dataset().load(content, format="xlsx")
-    if name.endswith(".csv"):
-        return tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
-    raise ValidationError({"file": "Chỉ nhận tệp .xlsx hoặc .csv."})
+        dataset = tablib.Dataset().load(content, format="xlsx")
+    elif name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": CSV_ENCODING_ERROR}) from None
+        if "\x00" in text:  # UTF-16 without its mark decodes, with a NUL after every letter
+            raise ValidationError({"file": CSV_NUL_ERROR})
+        dataset = tablib.Dataset().load(text, format="csv")
+    else:
+        raise ValidationError({"file": "Chỉ nhận tệp .xlsx hoặc .csv."})
+    if not dataset.height:
+        raise ValidationError({"file": "Tệp không có dòng nào dưới dòng tiêu đề cột."})
+    return dataset
 
 
 def import_review_list(dataset: tablib.Dataset, *, user, dry_run: bool = False) -> ImportResult:
