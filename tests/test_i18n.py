@@ -53,6 +53,24 @@ def test_the_switch_turns_the_home_page_english_and_back(logged_in_client):
     assert "Log out" not in html
 
 
+def test_djangos_own_messages_read_as_vietnamese(client, db):
+    """locale/vi corrects the few messages of Django's that our users meet, or that it lacks."""
+    from django import forms
+    from django.utils import translation
+
+    response = client.post(reverse("login"), {"username": "canbo\x00", "password": "mat-khau"})
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.content.decode()
+    with translation.override("vi"):
+        with pytest.raises(forms.ValidationError) as error:
+            forms.CharField().clean("canbo\x00")
+    assert error.value.messages[0].startswith("Nội dung có ký tự không hợp lệ (NUL)")
+    with translation.override("vi"):
+        field = forms.IntegerField()
+        with pytest.raises(forms.ValidationError) as error:
+            field.clean("hai")
+    assert error.value.messages == ["Hãy nhập một số nguyên."]
+
+
 def test_the_lockout_page_is_translated_too(client, db, settings):
     settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
