@@ -272,7 +272,26 @@ def refresh_yearly_values(*, indicator_ids: Iterable[int] | None = None, years: 
 
 @transaction.atomic
 def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
-    """After one figure changed: its row, then the rows above it that add it up."""
+    """After one figure changed: its row, then the rows above it that add it up.
+
+    Saves of the same indicator and year add up into the same region and nation rows, so they
+    take turns (a lock held to the end of the saving transaction): concurrently, they deadlocked
+    on those rows, or each added up the units without the other's new figure.
+    """
+    own = YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year, is_computed=False)
+    counted = Actual.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year, period_kind=PeriodKind.YEAR).filter(
+        Q(status__in=[ReviewStatus.APPROVED, ReviewStatus.SUBMITTED]) | Q(is_late_correction=True)
+    )
+    if not own.exists() and not counted.exists():
+        return  # a draft, never counted before: no dashboard row changes
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [indicator_id * 10_000 + year])
+        _refresh_for(indicator_id, unit_id, year)
+
+
+def _refresh_for(indicator_id: int, unit_id: int, year: int) -> None:
     unit = AdministrativeUnit.objects.select_related("parent__parent").get(pk=unit_id)
     YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year).delete()
     _own_figures([indicator_id], [year], [unit_id])

@@ -31,12 +31,6 @@ from tests.conftest import unit
 NOW = dashboards.Options(year=2026)
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords need no strong hashing here; it keeps this file fast."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def indicator(code: str) -> Indicator:
     return Indicator.objects.get(code=code)
 
@@ -131,6 +125,26 @@ def test_the_nation_is_added_up_from_the_provinces_of_the_map_in_force_at_the_en
     assert row("GN04", nation, 2025).value == len(current)  # 2025: the 34
     region = AdministrativeUnit.objects.get(code="DBSCL")
     assert row("GN04", region, 2025).value == sum(1 for p in current if p.region_id == region.pk)
+
+
+def test_a_draft_never_counted_leaves_the_dashboard_rows_alone(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    current = list(AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, admin_map=AdminMap.CURRENT))
+    bulk("GN04", current, [2025], lambda place, year: {"value": Decimal(1)})
+    nation_row = row("GN04", unit("VN", AdminMap.STATISTICAL), 2025)
+    commune = current[0].children.first()
+    with CaptureQueriesContext(connection) as queries:
+        figure("GN04", commune, 2025, value=7, status=ReviewStatus.DRAFT)
+    touching = [q["sql"] for q in queries if "indicators_yearlyvalue" in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("SELECT")  # one look, no roll-up
+    assert row("GN04", commune, 2025) is None
+    assert row("GN04", unit("VN", AdminMap.STATISTICAL), 2025).pk == nation_row.pk  # not rebuilt
+    draft = Actual.objects.get(indicator__code="GN04", unit=commune)
+    draft.status = ReviewStatus.SUBMITTED
+    draft.save()
+    assert row("GN04", commune, 2025).pending_value == 7
 
 
 def test_figures_that_do_not_add_up_are_never_rolled_up(db):
