@@ -21,6 +21,12 @@ def load_reference_data() -> None:
     importlib.import_module("households.migrations.0002_register_indicators").add_indicators(apps, None)
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Test users' passwords need no strong hashing; production keeps Django's default (PBKDF2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

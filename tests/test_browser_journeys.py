@@ -33,9 +33,8 @@ pytestmark = pytest.mark.usefixtures("committed_country")
 
 
 @pytest.fixture(autouse=True)
-def quick_passwords_and_own_media(settings, tmp_path):
-    """Real passwords typed in the form, hashed cheaply; uploaded files kept out of the project's media."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def own_media(settings, tmp_path):
+    """Uploaded files kept out of the project's media (passwords are hashed cheaply: conftest)."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -21,12 +21,6 @@ SEED_DOCUMENTS = ["05-CT/TW", "18/KH-UBND", "chưa rõ số (KH thực hiện CT
                   "chưa rõ số (CTr thực hiện NQ 09)"]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords need no strong hashing here; it keeps this file fast."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def login(client, user):
     client.force_login(user)
     return client

@@ -45,10 +45,9 @@ def server_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def on_postgresql_with_quick_passwords(settings):
+def on_postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("the server fault tests need PostgreSQL")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # nobody types them
 
 
 def officer_with_target(username: str, province_code: str) -> tuple[str, Target]:
