@@ -216,3 +216,19 @@ def require(user, action: Action, *, unit: AdministrativeUnit, agency_ids: set[i
 
 def has_role(user, role: Role) -> bool:
     return user.is_superuser or Membership.objects.filter(user=user, role=role).exists()
+
+
+def menu(user) -> set[str]:
+    """Which role-bound menu entries to show ("review", "import"), in one query. The pages check
+    rights again themselves; this only spares users links that would refuse them."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return {"review", "import"}
+    entries = set()
+    for role, level in Membership.objects.filter(user=user).values_list("role", "unit__level"):
+        if role in (Role.REVIEWER, Role.ADMIN):
+            entries.add("review")
+        if role == Role.ADMIN and level == UnitLevel.NATION:
+            entries.add("import")
+    return entries

@@ -137,3 +137,16 @@ def test_the_new_unit_shows_the_documents_of_the_units_it_absorbed(logged_in_cli
 @pytest.mark.parametrize("name, args", [("document_detail", [999999]), ("agency_detail", ["khong-co"]), ("unit_detail", [999999])])
 def test_unknown_objects_are_404(logged_in_client, name, args):
     assert logged_in_client.get(reverse(name, args=args)).status_code == 404
+
+
+def test_the_menu_offers_review_and_import_only_to_those_who_may(client, personas):
+    def menu(user) -> list[str]:
+        client.force_login(user)
+        html = client.get(reverse("document_list")).content.decode()
+        nav = html[html.index("<nav>"):html.index("</nav>")]
+        return [name for name in ("Duyệt", "Nhập dữ liệu") if f">{name}</a>" in nav]
+
+    assert menu(personas.officer_hg) == []
+    assert menu(personas.leader) == []
+    assert menu(personas.reviewer_hg) == ["Duyệt"]
+    assert menu(personas.admin) == ["Duyệt", "Nhập dữ liệu"]
