@@ -81,13 +81,13 @@ class ReviewForm(VietnameseForm):
 
 
 class ListFilterForm(VietnameseForm):
-    nam = forms.IntegerField(min_value=2000, max_value=2100, required=False)
-    hang = forms.ChoiceField(choices=[("", _("Mọi phân loại")), *LivingClass.choices, ("none", _("Chưa rà soát"))], required=False)
-    thon = forms.CharField(required=False)
-    nguyen_nhan = forms.ChoiceField(choices=[("", _("Mọi nguyên nhân")), *Cause.choices], required=False)
-    thieu_hut = forms.CharField(required=False)
-    bien_dong = forms.ChoiceField(choices=[("", _("Mọi biến động")), *[(v, l) for v, l in Movement.choices if v]], required=False)
-    q = forms.CharField(required=False)
+    nam = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100, required=False)
+    hang = forms.ChoiceField(label=_("Phân loại"), choices=[("", _("Mọi phân loại")), *LivingClass.choices, ("none", _("Chưa rà soát"))], required=False)
+    thon = forms.CharField(label=_("Thôn, tổ dân phố"), required=False)
+    nguyen_nhan = forms.ChoiceField(label=_("Nguyên nhân"), choices=[("", _("Mọi nguyên nhân")), *Cause.choices], required=False)
+    thieu_hut = forms.CharField(label=_("Thiếu hụt"), required=False)
+    bien_dong = forms.ChoiceField(label=_("Biến động"), choices=[("", _("Mọi biến động")), *[(v, l) for v, l in Movement.choices if v]], required=False)
+    q = forms.CharField(label=_("Tìm"), required=False)
 
 
 class ImportForm(VietnameseForm):

@@ -120,7 +120,8 @@ def _commune_for_households(request: HttpRequest, commune_id: int, action: Actio
 def household_list(request: HttpRequest, commune_id: int) -> HttpResponse:
     commune = _commune_for_households(request, commune_id)
     form = ListFilterForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a wrong filter is dropped and named on the page; the others still apply
+    data = form.cleaned_data
     year = _year(str(data.get("nam") or ""))
     filters = selectors.ListFilters(
         year=year, living_class=data.get("hang", ""), village=data.get("thon", ""), cause=data.get("nguyen_nhan", ""),

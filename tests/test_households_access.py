@@ -72,6 +72,15 @@ def test_the_list_takes_few_queries_and_filters_by_class(register, client, djang
     assert rows and {row.living_class for row in rows} == {"not_poor"}
 
 
+def test_a_wrong_filter_is_named_and_the_other_filters_still_apply(register, client):
+    commune, _ = register
+    client.force_login(commune_officer(commune))
+    response = client.get(reverse("household_list", args=[commune.pk]), {"nam": 2025, "hang": "not_poor", "bien_dong": "bay-bien"})
+    rows = response.context["rows"]
+    assert rows and {row.living_class for row in rows} == {"not_poor"}
+    assert "Bộ lọc không hợp lệ nên đã bỏ qua: Biến động" in response.content.decode()
+
+
 @pytest.mark.parametrize("who", ["leader", "officer_hg", "officer_hue", "outsider"])
 def test_others_get_no_household_page_list_or_export(register, client, personas, who):
     commune, _ = register
