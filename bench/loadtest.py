@@ -7,11 +7,11 @@ figures 2020–2026), then, idempotently, a load-test plan ("TẢI-THỬ/KH") wi
 officer. 50 officers, alternately on one of 25 provinces of the 2025 map and on a commune of one of
 the other 9 provinces, alternately on the poverty rate (GN01, %) and created jobs (LD02); each may
 enter figures for their own territory only, so no two of them write the same row, but they do
-share the rows of their regions and of the nation that every yearly save adds up again. 10
-national leaders. Each officer enters the figure of the current year, the entry form's default;
-the illustrative figure of that key is put aside before the run and back after it, so that every
-officer starts from an empty form and every accepted save adds exactly one version and one audit
-entry.
+share the rows of their regions and of the nation that every counted save adds up again. 10
+national leaders, 5 national reviewers. Each officer enters the figure of the current year, the
+entry form's default; the illustrative figure of that key is put aside before the run and back
+after it, so that every officer starts from an empty form and every accepted save, submission and
+return adds exactly one version and one audit entry.
 
 Sessions are written straight into the session table before the clock starts: nobody pays a
 password hash in the measured window. They are deleted after the run.
@@ -23,20 +23,31 @@ when it has been idle longer than the server keeps it; static files are not requ
 cache them).
 
 Each officer, in a loop: opens the entry form (GET), thinks 3–7 s (reading, typing the figure),
-saves a draft (multipart POST with the CSRF token and the version of the form, as the browser
-sends it), follows the redirect to the saved figure's page, thinks 2–4 s: a save about every 8 s.
-A save counts as accepted only when the answer is the redirect to the figure's page. Each leader,
+saves (multipart POST with the CSRF token and the version of the form, as the browser sends it),
+follows the redirect to the saved figure's page, thinks 2–4 s: a save about every 8 s. Most saves
+are drafts ("Lưu nháp", save_post), which since the figure was never counted skip the dashboards'
+roll-up; a share of them (--submit-share, 1 in 3 by default, spread evenly over each officer's
+saves from a random phase) are "Gửi duyệt" (submit_post): the figure becomes pending and the
+roll-up of its indicator and year runs under the lock that saves of that indicator and year take
+turns on, 25 officers to an indicator. A pending figure cannot be edited, so the officer then waits
+until a reviewer has returned it. A reviewer takes the next submitted figure (as the review queue
+would show it), opens its page (review_page), thinks 1–3 s and returns it with a comment (a POST
+of the page's return form, review_return), which runs the roll-up once more; the officer's next
+save edits the returned figure as a draft. A save or return counts as accepted only when the
+answer is the redirect to the figure's page; after the run every accepted one must be in the
+database (its audit entry, one version each). Each leader,
 in a loop: opens the next page of a rotation (overview, a target, the 34 provinces compared, the
 communes of one of the 8 biggest provinces, the IPTT table), thinks 3–8 s. Users start at random
 moments within their first think time. Latency is measured from sending the request to the last
 byte of the answer.
 
-Targets (on the 2 cores shared with this load generator): every officer request p95 < 200 ms,
-every dashboard page p95 < 500 ms; no errors (a status other than 2xx/3xx, or an exception).
+Targets (on the 2 cores shared with this load generator): every officer and reviewer request
+p95 < 200 ms, every dashboard page p95 < 500 ms; no errors (a status other than 2xx/3xx, or an exception).
 """
 
 import argparse
 import os
+import queue
 import random
 import re
 import secrets
@@ -47,6 +58,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 import django
 
@@ -54,14 +66,18 @@ from bench import report, server
 
 OFFICERS = 50
 LEADERS = 10
+REVIEWERS = 5
+SUBMIT_SHARE = 1 / 3  # of the officers' saves, "Gửi duyệt": counted, they run the dashboards' roll-up
 OFFICER_FILL_SECONDS = (3.0, 7.0)  # reading the form and typing the figure
 OFFICER_PAUSE_SECONDS = (2.0, 4.0)  # reading the saved figure before the next one
 LEADER_THINK_SECONDS = (3.0, 8.0)  # reading a dashboard page
+REVIEWER_THINK_SECONDS = (1.0, 3.0)  # reading a submitted figure before returning it
+RETURN_COMMENT = "Kiểm thử tải: đề nghị kiểm tra lại nguồn số liệu."
 SAVE_TARGET_MS = 200
 DASHBOARD_TARGET_MS = 500
 DOCUMENT_NUMBER = "TẢI-THỬ/KH"
 OFFICER_INDICATORS = ["GN01", "LD02"]
-OFFICER_TYPES = ["save_form", "save_post", "save_result"]
+OFFICER_TYPES = ["save_form", "save_post", "submit_post", "save_result", "review_page", "review_return"]
 DASHBOARD_TYPES = ["dash_overview", "dash_target", "dash_compare_provinces", "dash_compare_communes", "dash_iptt"]
 
 SAVED_RE = re.compile(r"^(?:https?://[^/]+)?/so-lieu/(\d+)/$")
@@ -87,6 +103,8 @@ class Prepared:
     actual_keys: list[dict]
     officer_ids: list[int]
     put_aside: list[dict]
+    reviewer_sessions: list[str] = field(default_factory=list)
+    reviewer_ids: list[int] = field(default_factory=list)
 
 
 def _user(username: str, role: str, unit):
@@ -173,7 +191,7 @@ def _dashboard_urls() -> dict[str, list[str]]:
     }
 
 
-def prepare(officers: int, leaders: int) -> Prepared:
+def prepare(officers: int, leaders: int, reviewers: int) -> Prepared:
     from django.utils import timezone
 
     from bench.bench_dashboards import _ensure_data
@@ -205,6 +223,10 @@ def prepare(officers: int, leaders: int) -> Prepared:
         prepared.officer_ids.append(user.pk)
     for n in range(1, leaders + 1):
         prepared.leader_sessions.append(server.signed_in_session(_user(f"taithu.lanhdao.{n:02d}", Role.LEADER, nation)))
+    for n in range(1, reviewers + 1):  # national: every officer's figure is in their scope, none is their own
+        reviewer = _user(f"taithu.duyet.{n:02d}", Role.REVIEWER, nation)
+        prepared.reviewer_sessions.append(server.signed_in_session(reviewer))
+        prepared.reviewer_ids.append(reviewer.pk)
     return prepared
 
 
@@ -223,7 +245,7 @@ def put_back(prepared: Prepared) -> None:
         actual.delete()
     for values in prepared.put_aside:
         Actual(**values).save()  # post_save puts its row back into the dashboards' table
-    sessions = [officer.session_key for officer in prepared.officers] + prepared.leader_sessions
+    sessions = [officer.session_key for officer in prepared.officers] + prepared.leader_sessions + prepared.reviewer_sessions
     Session.objects.filter(session_key__in=sessions).delete()
 
 
@@ -237,8 +259,11 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     error_samples: list[str] = field(default_factory=list)
     exceptions: int = 0
-    accepted_saves: int = 0
+    accepted_saves: int = 0  # drafts and submissions
+    accepted_submits: int = 0
     refused_saves: int = 0
+    accepted_returns: int = 0
+    refused_returns: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, kind: str, milliseconds: float) -> None:
@@ -275,11 +300,13 @@ def _figure(measure_unit: str, rng: random.Random) -> str:
     return f"{rng.randrange(1000, 90000):,}".replace(",", ".")
 
 
-def officer_loop(officer: Officer, web, stats: Stats, stop: threading.Event, rng: random.Random) -> None:
+def officer_loop(officer: Officer, web, stats: Stats, stop: threading.Event, rng: random.Random,
+                 submit_share: float, submitted: queue.Queue) -> None:
     from django.urls import reverse
 
     browser = server.Browser(web, officer.session_key)
     form_url = reverse("actual_entry", args=[officer.target_id])
+    credit = rng.random()  # submit_share of the saves are submissions, evenly spread from a random phase
     if stop.wait(rng.uniform(0, OFFICER_FILL_SECONDS[1])):
         return
     while not stop.is_set():
@@ -294,25 +321,79 @@ def officer_loop(officer: Officer, web, stats: Stats, stop: threading.Event, rng
             continue
         if stop.wait(rng.uniform(*OFFICER_FILL_SECONDS)):
             break
+        credit += submit_share
+        submit = credit >= 1
+        credit -= 1 if submit else 0
         form = [("csrfmiddlewaretoken", fields["csrfmiddlewaretoken"]), ("version", fields.get("version", "")),
                 ("year", fields.get("year", "")), ("period", "nam"), ("value", _figure(officer.measure_unit, rng)),
-                ("numerator", ""), ("denominator", ""), ("action", "save")]
-        got = timed(stats, "save_post", lambda: browser.post_form(form_url, form, [("evidence", "", b"")]))
+                ("numerator", ""), ("denominator", ""), ("action", "submit" if submit else "save")]
+        kind = "submit_post" if submit else "save_post"
+        got = timed(stats, kind, lambda: browser.post_form(form_url, form, [("evidence", "", b"")]))
+        returned = None
         if got is not None:
             status, response, _ = got
             saved = SAVED_RE.match(response.getheader("Location") or "")
             if status == 302 and saved:
                 with stats.lock:
                     stats.accepted_saves += 1
+                    stats.accepted_submits += submit
                 path = f"/so-lieu/{saved.group(1)}/"
                 timed(stats, "save_result", lambda: browser.request("GET", path, headers={"Referer": browser.origin + form_url}))
+                if submit:  # pending now: no edit before a reviewer returns it
+                    returned = threading.Event()
+                    submitted.put((int(saved.group(1)), returned, 1))
             else:
                 with stats.lock:
                     stats.refused_saves += 1
                     if len(stats.error_samples) < 10:
-                        stats.error_samples.append(f"save refused: HTTP {status} {response.getheader('Location')}")
+                        stats.error_samples.append(f"{kind} refused: HTTP {status} {response.getheader('Location')}")
+        while returned is not None and not returned.wait(0.2):
+            if stop.is_set():
+                break
         if stop.wait(rng.uniform(*OFFICER_PAUSE_SECONDS)):
             break
+    browser.close()
+
+
+def reviewer_loop(session_key: str, web, stats: Stats, stop: threading.Event, rng: random.Random,
+                  submitted: queue.Queue) -> None:
+    """Take the next submitted figure, open its page, think, return it with a comment; then tell
+    its officer, who may edit it again. A failed return is tried again (3 attempts in all)."""
+    browser = server.Browser(web, session_key)
+    while not stop.is_set():
+        try:
+            actual_id, returned, attempt = submitted.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        accepted = False
+        try:
+            path, return_url = f"/so-lieu/{actual_id}/", f"/so-lieu/{actual_id}/tra-lai/"
+            got = timed(stats, "review_page", lambda: browser.request("GET", path))
+            fields = server.form_fields(got[2]) if got else {}
+            if got and (f'action="{return_url}"' not in got[2] or "csrfmiddlewaretoken" not in fields):
+                stats.error("review_page", f"no return form on {path}")
+                got = None
+            if got is None or stop.wait(rng.uniform(*REVIEWER_THINK_SECONDS)):
+                continue
+            body = urlencode({"csrfmiddlewaretoken": fields["csrfmiddlewaretoken"], "review_comment": RETURN_COMMENT})
+            got = timed(stats, "review_return", lambda: browser.request(
+                "POST", return_url, body.encode(),
+                {"Content-Type": "application/x-www-form-urlencoded", "Referer": browser.origin + path}))
+            if got is not None:
+                status, response, _ = got
+                with stats.lock:
+                    if status == 302 and SAVED_RE.match(response.getheader("Location") or ""):
+                        stats.accepted_returns += 1
+                        accepted = True
+                    else:
+                        stats.refused_returns += 1
+                        if len(stats.error_samples) < 10:
+                            stats.error_samples.append(f"return refused: HTTP {status} {response.getheader('Location')}")
+        finally:
+            if accepted or stop.is_set() or attempt >= 3:
+                returned.set()  # the officer goes on (after a last failure its save of the pending figure is refused)
+            else:
+                submitted.put((actual_id, returned, attempt + 1))
     browser.close()
 
 
@@ -360,23 +441,25 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(share * (len(ordered) - 1)))))] if ordered else 0.0
 
 
-def verify(prepared: Prepared, since) -> tuple[int, int]:
-    """(audit entries the officers' saves wrote since the start, sum of their figures' versions)."""
+def verify(prepared: Prepared, since) -> tuple[int, int, int, int]:
+    """Since the start: the audit entries of the officers' saves and of their submissions, those of
+    the reviewers' returns; the sum of the figures' versions (each save, submission and return adds one)."""
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import Q, Sum
 
     from indicators.models import Actual
     from plans.models import AuditEntry
 
-    audit = AuditEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Actual), user_id__in=prepared.officer_ids, at__gte=since,
-        action__in=["create", "update"],
-    ).count()
+    entries = AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Actual), at__gte=since)
+    officers = entries.filter(user_id__in=prepared.officer_ids)
+    saves = officers.filter(action__in=["create", "update"]).count()
+    submits = officers.filter(action="submit").count()
+    returns = entries.filter(user_id__in=prepared.reviewer_ids, action="return").count()
     keys = Q(pk__in=[])
     for key in prepared.actual_keys:
         keys |= Q(**key)
     versions = Actual.objects.filter(keys).aggregate(total=Sum("version"))["total"] or 0
-    return audit, versions
+    return saves, submits, returns, versions
 
 
 def run(args, prepared: Prepared, secret_key: str) -> tuple[Stats, float, object]:
@@ -393,14 +476,23 @@ def run(args, prepared: Prepared, secret_key: str) -> tuple[Stats, float, object
         warm_up(web, prepared, args.workers)
         print(f"gunicorn at {web.url}: {args.workers} gthread workers x {args.threads} threads. Load for {args.seconds:.0f} s: "
               f"{len(prepared.officers)} officers (form, {OFFICER_FILL_SECONDS[0]:.0f}–{OFFICER_FILL_SECONDS[1]:.0f} s, "
-              f"save, saved figure, {OFFICER_PAUSE_SECONDS[0]:.0f}–{OFFICER_PAUSE_SECONDS[1]:.0f} s), "
+              f"save, saved figure, {OFFICER_PAUSE_SECONDS[0]:.0f}–{OFFICER_PAUSE_SECONDS[1]:.0f} s; "
+              f"{args.submit_share:.0%} of saves submitted for review, counted: they run the roll-up), "
+              f"{len(prepared.reviewer_sessions)} reviewers (return each submitted figure after "
+              f"{REVIEWER_THINK_SECONDS[0]:.0f}–{REVIEWER_THINK_SECONDS[1]:.0f} s), "
               f"{len(prepared.leader_sessions)} leaders (a dashboard page every "
               f"{LEADER_THINK_SECONDS[0]:.0f}–{LEADER_THINK_SECONDS[1]:.0f} s)", flush=True)
         since = timezone.now()
         rng = random.Random(args.seed)
+        submitted: queue.Queue = queue.Queue()
         threads = [
-            threading.Thread(target=officer_loop, args=(officer, web, stats, stop, random.Random(rng.random())), daemon=True)
+            threading.Thread(target=officer_loop, args=(officer, web, stats, stop, random.Random(rng.random()),
+                                                        args.submit_share, submitted), daemon=True)
             for officer in prepared.officers
+        ] + [
+            threading.Thread(target=reviewer_loop, args=(session, web, stats, stop, random.Random(rng.random()), submitted),
+                             daemon=True)
+            for session in prepared.reviewer_sessions
         ] + [
             threading.Thread(target=leader_loop, args=(session, prepared.dashboard_urls, web, stats, stop,
                                                        random.Random(rng.random())), daemon=True)
@@ -443,15 +535,23 @@ def summary(stats: Stats, elapsed: float, prepared: Prepared, since) -> int:
     for sample in stats.error_samples:
         print(f"  {sample}", flush=True)
 
-    audit, versions = verify(prepared, since)
-    saved_ok = audit == stats.accepted_saves == versions
-    print(f"Saves accepted: {stats.accepted_saves}, refused: {stats.refused_saves}; in the database: "
-          f"{audit} audit entries, versions adding up to {versions}: {'all there' if saved_ok else 'MISMATCH'}", flush=True)
+    saves, submits, returns, versions = verify(prepared, since)
+    expected_versions = stats.accepted_saves + stats.accepted_submits + stats.accepted_returns
+    saved_ok = (saves, submits, returns, versions) == (
+        stats.accepted_saves, stats.accepted_submits, stats.accepted_returns, expected_versions)
+    counted = stats.accepted_submits / stats.accepted_saves if stats.accepted_saves else 0.0
+    print(f"Saves accepted: {stats.accepted_saves} ({stats.accepted_saves - stats.accepted_submits} drafts, "
+          f"{stats.accepted_submits} submitted: {counted:.0%} counted), refused: {stats.refused_saves}; "
+          f"returns accepted: {stats.accepted_returns}, refused: {stats.refused_returns}; in the database: "
+          f"{saves} save, {submits} submit and {returns} return audit entries, versions adding up to {versions} "
+          f"(expected {expected_versions}): {'all there' if saved_ok else 'MISMATCH'}", flush=True)
     report("loadtest_saves_accepted", stats.accepted_saves, "saves")
-    report("loadtest_saves_in_database", audit, "saves")
-    print(f"Targets (saving p95 < {SAVE_TARGET_MS} ms, dashboards p95 < {DASHBOARD_TARGET_MS} ms, no errors): "
+    report("loadtest_saves_in_database", saves, "saves")
+    report("loadtest_submits_accepted", stats.accepted_submits, "saves")
+    report("loadtest_returns_accepted", stats.accepted_returns, "returns")
+    print(f"Targets (saving and reviewing p95 < {SAVE_TARGET_MS} ms, dashboards p95 < {DASHBOARD_TARGET_MS} ms, no errors): "
           f"{'MET' if met and not errors else 'NOT MET'}", flush=True)
-    return 0 if errors == 0 and saved_ok and stats.refused_saves == 0 else 1
+    return 0 if errors == 0 and saved_ok and stats.refused_saves == 0 and stats.refused_returns == 0 else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -459,6 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60, help="measured duration (default 60)")
     parser.add_argument("--officers", type=int, default=OFFICERS)
     parser.add_argument("--leaders", type=int, default=LEADERS)
+    parser.add_argument("--reviewers", type=int, default=REVIEWERS)
+    parser.add_argument("--submit-share", type=float, default=SUBMIT_SHARE,
+                        help="share of the officers' saves submitted for review (default 1/3); the rest are drafts")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     parser.add_argument("--seed", type=int, default=2026, help="think times and figures are drawn from it")
@@ -476,8 +579,12 @@ def main(argv: list[str] | None = None) -> int:
         print("The load test needs PostgreSQL (make loadtest).")
         return 2
     started = time.perf_counter()
-    prepared = prepare(args.officers, args.leaders)
-    print(f"Data, {args.officers} officers and {args.leaders} leaders ready in {time.perf_counter() - started:.1f} s", flush=True)
+    if not 0 <= args.submit_share <= 1:
+        parser.error("--submit-share must be between 0 and 1")
+    if args.submit_share and not args.reviewers:
+        parser.error("submitted figures need --reviewers to return them")
+    prepared = prepare(args.officers, args.leaders, args.reviewers)
+    print(f"Data, {args.officers} officers, {args.reviewers} reviewers and {args.leaders} leaders ready in {time.perf_counter() - started:.1f} s", flush=True)
     try:
         if args.prepare_only:
             return 0
