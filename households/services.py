@@ -268,7 +268,7 @@ def save_household(
     """Create a household of `commune` (or change one); the officer must keep that commune's register."""
     commune, legacy_commune = check_communes(commune, legacy_commune)
     if household is not None:
-        household = Household.objects.select_for_update().get(pk=household.pk)
+        household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
         require(user, Action.KEEP_REGISTER, unit=household.commune)
         before = workflow.snapshot(household)
     else:
@@ -341,7 +341,7 @@ def save_review(
     **values,
 ) -> HouseholdReview:
     """Record (or change) the household's review of `year`; its class follows from the standard."""
-    household = Household.objects.select_for_update().select_related("commune").get(pk=household.pk)
+    household = Household.objects.select_for_update(of=("self",)).select_related("commune").get(pk=household.pk)
     require(user, Action.KEEP_REGISTER, unit=household.commune)
     standard = standard_for(year)
     review = HouseholdReview.objects.filter(household=household, year=year).first()

@@ -103,7 +103,7 @@ def save_actual(
 ) -> Actual:
     """Create or change the figure of one indicator, unit and period (a draft, or a late correction)."""
     actual = (
-        Actual.objects.select_for_update()
+        Actual.objects.select_for_update(of=("self",))
         .filter(indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number)
         .first()
     )
@@ -143,13 +143,13 @@ def _refuse_own_review(user, record) -> None:
 
 @transaction.atomic
 def submit_actual(*, user, actual: Actual) -> Actual:
-    actual = Actual.objects.select_for_update().get(pk=actual.pk)
+    actual = Actual.objects.select_for_update(of=("self",)).get(pk=actual.pk)
     return _transition(user, actual, Action.ENTER, workflow.submit, "submit", unit=actual.unit)
 
 
 @transaction.atomic
 def approve_actual(*, user, actual: Actual) -> Actual:
-    actual = Actual.objects.select_for_update().get(pk=actual.pk)
+    actual = Actual.objects.select_for_update(of=("self",)).get(pk=actual.pk)
     require(user, Action.REVIEW, unit=actual.unit)
     _refuse_own_review(user, actual)
     return _transition(user, actual, Action.REVIEW, lambda r: workflow.approve(r, reviewer=user), "approve", unit=actual.unit)
@@ -157,7 +157,7 @@ def approve_actual(*, user, actual: Actual) -> Actual:
 
 @transaction.atomic
 def return_actual(*, user, actual: Actual, comment: str) -> Actual:
-    actual = Actual.objects.select_for_update().get(pk=actual.pk)
+    actual = Actual.objects.select_for_update(of=("self",)).get(pk=actual.pk)
     require(user, Action.REVIEW, unit=actual.unit)
     _refuse_own_review(user, actual)
     return _transition(
@@ -195,10 +195,10 @@ def validate_evidence(upload: UploadedFile) -> None:
 @transaction.atomic
 def attach_evidence(*, user, upload: UploadedFile, actual: Actual | None = None, task_report: TaskReport | None = None) -> Evidence:
     if actual is not None:
-        actual = Actual.objects.select_for_update().get(pk=actual.pk)
+        actual = Actual.objects.select_for_update(of=("self",)).get(pk=actual.pk)
         require(user, Action.ENTER, unit=actual.unit)
     else:
-        task_report = TaskReport.objects.select_for_update().get(pk=task_report.pk)
+        task_report = TaskReport.objects.select_for_update(of=("self",)).get(pk=task_report.pk)
         require(user, Action.ENTER, unit=task_unit(task_report.task), agency_ids={task_report.agency_id})
     validate_evidence(upload)
     if (actual or task_report).status == ReviewStatus.APPROVED:
@@ -228,7 +228,7 @@ def save_task_report(
     correction_reason: str = "",
 ) -> TaskReport:
     report = (
-        TaskReport.objects.select_for_update()
+        TaskReport.objects.select_for_update(of=("self",))
         .filter(task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number)
         .first()
     )
@@ -257,20 +257,20 @@ def save_task_report(
 
 @transaction.atomic
 def submit_task_report(*, user, report: TaskReport) -> TaskReport:
-    report = TaskReport.objects.select_for_update().select_related("task__document__territory").get(pk=report.pk)
+    report = TaskReport.objects.select_for_update(of=("self",)).select_related("task__document__territory").get(pk=report.pk)
     return _transition(user, report, Action.ENTER, workflow.submit, "submit", unit=task_unit(report.task), agency_ids={report.agency_id})
 
 
 @transaction.atomic
 def approve_task_report(*, user, report: TaskReport) -> TaskReport:
-    report = TaskReport.objects.select_for_update().select_related("task__document__territory").get(pk=report.pk)
+    report = TaskReport.objects.select_for_update(of=("self",)).select_related("task__document__territory").get(pk=report.pk)
     _refuse_own_review(user, report)
     return _transition(user, report, Action.REVIEW, lambda r: workflow.approve(r, reviewer=user), "approve", unit=task_unit(report.task))
 
 
 @transaction.atomic
 def return_task_report(*, user, report: TaskReport, comment: str) -> TaskReport:
-    report = TaskReport.objects.select_for_update().select_related("task__document__territory").get(pk=report.pk)
+    report = TaskReport.objects.select_for_update(of=("self",)).select_related("task__document__territory").get(pk=report.pk)
     _refuse_own_review(user, report)
     return _transition(
         user, report, Action.REVIEW, lambda r: workflow.return_for_rework(r, reviewer=user, comment=comment),
@@ -292,7 +292,7 @@ def request_explanation(*, user, question: str, target: Target | None = None, ta
 
 @transaction.atomic
 def answer_explanation(*, user, request: ExplanationRequest, answer: str) -> ExplanationRequest:
-    request = ExplanationRequest.objects.select_for_update().get(pk=request.pk)
+    request = ExplanationRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     agency_ids = task_agency_ids(request.task) if request.task_id else None
     require(user, Action.ANSWER_EXPLANATION, unit=request.unit, agency_ids=agency_ids)
     if request.is_answered:

@@ -55,3 +55,50 @@ def test_concurrent_saves_of_one_indicator_and_year_are_all_counted_above(commit
     assert errors == []
     nation = YearlyValue.objects.get(indicator=indicator, unit__level=UnitLevel.NATION, year=YEAR)
     assert nation.value == 100 * len(provinces) + 50 + 70
+
+
+def _hold_a_draft(user_id: int, indicator_id: int, unit_id: int, saved: threading.Event, release: threading.Event,
+                  errors: list) -> None:
+    from django.contrib.auth import get_user_model
+
+    from indicators import services
+
+    try:
+        with transaction.atomic():
+            services.save_actual(user=get_user_model().objects.get(pk=user_id), indicator=Indicator.objects.get(pk=indicator_id),
+                                 unit=AdministrativeUnit.objects.get(pk=unit_id), year=YEAR, value=Decimal(3), expected_version=1)
+            saved.set()
+            release.wait(30)
+    except Exception as error:  # noqa: BLE001 (reported by the test)
+        errors.append(error)
+    finally:
+        connections.close_all()
+
+
+def test_a_save_locks_its_own_figure_not_the_indicator_or_the_place(committed_country):
+    """Figures are ordered by indicator and unit: a plain FOR UPDATE also locked those rows, so every
+    save of an indicator waited for the others, and deadlocked with the roll-up's turn-taking."""
+    from indicators import services
+    from plans.models import Role
+    from tests.conftest import make_user
+
+    officer = make_user("canbo.dongthoi", Role.OFFICER, ("92", AdminMap.CURRENT))
+    indicator = Indicator.objects.get(code="HN02")
+    first_commune, second_commune = AdministrativeUnit.objects.get(code="92", admin_map=AdminMap.CURRENT).children.order_by("code")[:2]
+    for commune in (first_commune, second_commune):  # saved once: a save again finds and locks it
+        services.save_actual(user=officer, indicator=indicator, unit=commune, year=YEAR, value=Decimal(2))
+    saved, release, errors = threading.Event(), threading.Event(), []
+    holder = threading.Thread(target=_hold_a_draft, args=(officer.pk, indicator.pk, first_commune.pk, saved, release, errors))
+    holder.start()
+    try:
+        assert saved.wait(30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting on the other save fails here
+            services.save_actual(user=officer, indicator=indicator, unit=second_commune, year=YEAR, value=Decimal(4),
+                                 expected_version=1)
+    finally:
+        release.set()
+        holder.join(60)
+    assert errors == []
+    assert sorted(Actual.objects.filter(indicator=indicator, year=YEAR).values_list("value", flat=True)) == [3, 4]
