@@ -276,7 +276,9 @@ def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
 
     Saves of the same indicator and year add up into the same region and nation rows, so they
     take turns (a lock held to the end of the saving transaction): concurrently, they deadlocked
-    on those rows, or each added up the units without the other's new figure.
+    on those rows, or each added up the units without the other's new figure. Roll-ups add up
+    approved values only, so a save that leaves the unit's approved value as it was (a draft, a
+    submission, a return) stops at the unit's own row.
     """
     own = YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year, is_computed=False)
     counted = Actual.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year, period_kind=PeriodKind.YEAR).filter(
@@ -284,18 +286,25 @@ def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
     )
     if not own.exists() and not counted.exists():
         return  # a draft, never counted before: no dashboard row changes
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [indicator_id * 10_000 + year])
-        _refresh_for(indicator_id, unit_id, year)
-
-
-def _refresh_for(indicator_id: int, unit_id: int, year: int) -> None:
-    unit = AdministrativeUnit.objects.select_related("parent__parent").get(pk=unit_id)
-    YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [indicator_id * 10_000 + year])
+    rows = YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year)
+    before = _added_up(rows)
+    rows.delete()
     _own_figures([indicator_id], [year], [unit_id])
     _restore_approved([indicator_id], [year], [unit_id])
+    if _added_up(rows) != before:
+        _roll_up_above(indicator_id, unit_id, year)
+
+
+def _added_up(rows) -> tuple | None:
+    """What the roll-ups read of a unit's row: its approved figures."""
+    return rows.filter(value__isnull=False).values_list("value", "numerator", "denominator", "is_illustrative").first()
+
+
+def _roll_up_above(indicator_id: int, unit_id: int, year: int) -> None:
+    unit = AdministrativeUnit.objects.select_related("parent__parent").get(pk=unit_id)
     chain = [u for u in (unit, unit.parent, unit.parent.parent if unit.parent else None) if u is not None]
     for node in sorted((u for u in chain if u.level in (UnitLevel.DISTRICT, UnitLevel.PROVINCE)), key=lambda u: -u.level):
         YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=node.pk, year=year, is_computed=True).delete()

@@ -127,7 +127,7 @@ def test_the_nation_is_added_up_from_the_provinces_of_the_map_in_force_at_the_en
     assert row("GN04", region, 2025).value == sum(1 for p in current if p.region_id == region.pk)
 
 
-def test_a_draft_never_counted_leaves_the_dashboard_rows_alone(db):
+def test_only_a_change_of_approved_value_is_added_up_again(db):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -145,6 +145,11 @@ def test_a_draft_never_counted_leaves_the_dashboard_rows_alone(db):
     draft.status = ReviewStatus.SUBMITTED
     draft.save()
     assert row("GN04", commune, 2025).pending_value == 7
+    assert row("GN04", unit("VN", AdminMap.STATISTICAL), 2025).pk == nation_row.pk  # nothing approved changed
+    draft.status = ReviewStatus.APPROVED
+    draft.save()
+    assert row("GN04", commune, 2025).value == 7
+    assert row("GN04", unit("VN", AdminMap.STATISTICAL), 2025).pk != nation_row.pk  # added up again
 
 
 def test_figures_that_do_not_add_up_are_never_rolled_up(db):
