@@ -7,7 +7,7 @@ figures 2020–2026), then, idempotently, a load-test plan ("TẢI-THỬ/KH") wi
 officer. 50 officers, alternately on one of 25 provinces of the 2025 map and on a commune of one of
 the other 9 provinces, alternately on the poverty rate (GN01, %) and created jobs (LD02); each may
 enter figures for their own territory only, so no two of them write the same row, but they do
-share the rows of their regions and of the nation that every counted save adds up again. 10
+share the turn-taking lock of their indicator and year (see indicators.rollups.refresh_for). 10
 national leaders, 5 national reviewers. Each officer enters the figure of the current year, the
 entry form's default; the illustrative figure of that key is put aside before the run and back
 after it, so that every officer starts from an empty form and every accepted save, submission and
@@ -27,12 +27,14 @@ saves (multipart POST with the CSRF token and the version of the form, as the br
 follows the redirect to the saved figure's page, thinks 2–4 s: a save about every 8 s. Most saves
 are drafts ("Lưu nháp", save_post), which since the figure was never counted skip the dashboards'
 roll-up; a share of them (--submit-share, 1 in 3 by default, spread evenly over each officer's
-saves from a random phase) are "Gửi duyệt" (submit_post): the figure becomes pending and the
-roll-up of its indicator and year runs under the lock that saves of that indicator and year take
-turns on, 25 officers to an indicator. A pending figure cannot be edited, so the officer then waits
+saves from a random phase) are "Gửi duyệt" (submit_post): the figure becomes pending on the
+dashboards' row of its unit, under the lock that saves of that indicator and year take turns on,
+25 officers to an indicator. Approvals, which change an approved value and add up the province,
+regions and nation again (about 20 ms at this scale), are not in the mix. A pending figure cannot
+be edited, so the officer then waits
 until a reviewer has returned it. A reviewer takes the next submitted figure (as the review queue
 would show it), opens its page (review_page), thinks 1–3 s and returns it with a comment (a POST
-of the page's return form, review_return), which runs the roll-up once more; the officer's next
+of the page's return form, review_return), which takes the same turn once more; the officer's next
 save edits the returned figure as a draft. A save or return counts as accepted only when the
 answer is the redirect to the figure's page; after the run every accepted one must be in the
 database (its audit entry, one version each). Each leader,
@@ -67,7 +69,7 @@ from bench import report, server
 OFFICERS = 50
 LEADERS = 10
 REVIEWERS = 5
-SUBMIT_SHARE = 1 / 3  # of the officers' saves, "Gửi duyệt": counted, they run the dashboards' roll-up
+SUBMIT_SHARE = 1 / 3  # of the officers' saves, "Gửi duyệt": pending on the dashboards, under the turn-taking lock
 OFFICER_FILL_SECONDS = (3.0, 7.0)  # reading the form and typing the figure
 OFFICER_PAUSE_SECONDS = (2.0, 4.0)  # reading the saved figure before the next one
 LEADER_THINK_SECONDS = (3.0, 8.0)  # reading a dashboard page
@@ -477,7 +479,7 @@ def run(args, prepared: Prepared, secret_key: str) -> tuple[Stats, float, object
         print(f"gunicorn at {web.url}: {args.workers} gthread workers x {args.threads} threads. Load for {args.seconds:.0f} s: "
               f"{len(prepared.officers)} officers (form, {OFFICER_FILL_SECONDS[0]:.0f}–{OFFICER_FILL_SECONDS[1]:.0f} s, "
               f"save, saved figure, {OFFICER_PAUSE_SECONDS[0]:.0f}–{OFFICER_PAUSE_SECONDS[1]:.0f} s; "
-              f"{args.submit_share:.0%} of saves submitted for review, counted: they run the roll-up), "
+              f"{args.submit_share:.0%} of saves submitted for review: pending on the dashboards), "
               f"{len(prepared.reviewer_sessions)} reviewers (return each submitted figure after "
               f"{REVIEWER_THINK_SECONDS[0]:.0f}–{REVIEWER_THINK_SECONDS[1]:.0f} s), "
               f"{len(prepared.leader_sessions)} leaders (a dashboard page every "
@@ -541,7 +543,7 @@ def summary(stats: Stats, elapsed: float, prepared: Prepared, since) -> int:
         stats.accepted_saves, stats.accepted_submits, stats.accepted_returns, expected_versions)
     counted = stats.accepted_submits / stats.accepted_saves if stats.accepted_saves else 0.0
     print(f"Saves accepted: {stats.accepted_saves} ({stats.accepted_saves - stats.accepted_submits} drafts, "
-          f"{stats.accepted_submits} submitted: {counted:.0%} counted), refused: {stats.refused_saves}; "
+          f"{stats.accepted_submits} submitted: {counted:.0%}), refused: {stats.refused_saves}; "
           f"returns accepted: {stats.accepted_returns}, refused: {stats.refused_returns}; in the database: "
           f"{saves} save, {submits} submit and {returns} return audit entries, versions adding up to {versions} "
           f"(expected {expected_versions}): {'all there' if saved_ok else 'MISMATCH'}", flush=True)
