@@ -31,8 +31,7 @@ saves from a random phase) are "Gửi duyệt" (submit_post): the figure becomes
 dashboards' row of its unit, under the lock that saves of that indicator and year take turns on,
 25 officers to an indicator. Approvals, which change an approved value and add up the province,
 regions and nation again (about 20 ms at this scale), are not in the mix. A pending figure cannot
-be edited, so the officer then waits
-until a reviewer has returned it. A reviewer takes the next submitted figure (as the review queue
+be edited, so the officer then waits until a reviewer has returned it. A reviewer takes the next submitted figure (as the review queue
 would show it), opens its page (review_page), thinks 1–3 s and returns it with a comment (a POST
 of the page's return form, review_return), which takes the same turn once more; the officer's next
 save edits the returned figure as a draft. A save or return counts as accepted only when the
