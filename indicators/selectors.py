@@ -22,7 +22,6 @@ from plans.models import (
     AuditEntry,
     ProgressState,
     ReviewStatus,
-    Role,
     Task,
     TaskReport,
 )

@@ -12,7 +12,6 @@ from import_export.resources import Diff
 from import_export.widgets import IntegerWidget
 
 from plans.models import (
-    AdminMap,
     Agency,
     AgencyKind,
     AgencySuccession,

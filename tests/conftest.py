@@ -45,6 +45,20 @@ def committed_country(transactional_db):
 
 
 @pytest.fixture
+def commune(db):
+    """A commune of thành phố Cần Thơ (2025 map) that took over a legacy commune, with the
+    poverty standards loaded: the place the household register's tests keep households."""
+    from plans.models import UnitLevel, UnitSuccession
+
+    call_command("load_standards", verbosity=0)
+    link = (UnitSuccession.objects.filter(successor__admin_map=AdminMap.CURRENT, successor__level=UnitLevel.COMMUNE,
+                                          successor__parent__code="92", predecessor__level=UnitLevel.COMMUNE,
+                                          is_main=True)
+            .select_related("successor").order_by("successor__code").first())
+    return link.successor
+
+
+@pytest.fixture
 def user(db):
     return get_user_model().objects.create_user("nguoidung", password="mat-khau-thu-nghiem")
 

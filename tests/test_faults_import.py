@@ -82,7 +82,7 @@ def test_a_killed_import_worker_leaves_the_database_as_before_and_the_import_run
     codes = Indicator.objects.exclude(measure_unit="yes_no").order_by("code").values_list("code", flat=True)[:4]
     communes = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE).order_by("pk").values_list("code", "admin_map")[:500]
     keys = [(code, unit_code, admin_map) for code in codes for unit_code, admin_map in communes]
-    existing, new = keys[:1000], keys[1000:]
+    existing = keys[:1000]  # the other 1.000 are new in the second file
 
     first = tmp_path / "first" / "actuals.csv"
     first.parent.mkdir()

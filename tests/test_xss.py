@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -18,7 +17,7 @@ from households import services as register
 from households.models import DeprivationIndicator, Household
 from indicators import services
 from indicators.models import Actual, ExplanationRequest, Indicator
-from plans.models import Agency, AdminMap, Document, Membership, Role, TaskReport, UnitLevel, UnitSuccession
+from plans.models import Agency, AdminMap, Document, Membership, Role, TaskReport
 from tests.conftest import unit
 from tests.test_reporting_pages import entry_url, hg_target, inherited_task, report_url
 
@@ -254,16 +253,6 @@ def test_an_uploaded_file_name_is_shown_as_text(client, people, payload, setting
 
 # ---------------------------------------------------------------------------------------------
 # The household register
-
-
-@pytest.fixture
-def commune(db):
-    call_command("load_standards", verbosity=0)
-    link = (UnitSuccession.objects.filter(successor__admin_map=AdminMap.CURRENT, successor__level=UnitLevel.COMMUNE,
-                                          successor__parent__code="92", predecessor__level=UnitLevel.COMMUNE,
-                                          is_main=True)
-            .select_related("successor").order_by("successor__code").first())
-    return link.successor
 
 
 @pytest.fixture
