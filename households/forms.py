@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Area, Cause, LivingClass, Movement
-from indicators.forms import VietnameseForm, VietnameseNumberField
+from indicators.forms import VietnameseNumberField
 
 # HouseholdReview.income is a PositiveIntegerField.
 MAX_INCOME = 2_147_483_647
@@ -23,7 +23,7 @@ def _digits(label, lengths):
     return check
 
 
-class HouseholdForm(VietnameseForm):
+class HouseholdForm(forms.Form):
     head_name = forms.CharField(label=_("Chủ hộ"), max_length=200)
     head_id_number = forms.CharField(label=_("Số định danh chủ hộ"), max_length=20, required=False)
     phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
@@ -51,7 +51,7 @@ class HouseholdForm(VietnameseForm):
         return value
 
 
-class ReviewForm(VietnameseForm):
+class ReviewForm(forms.Form):
     income = VietnameseNumberField(label=_("Thu nhập bình quân (đồng/người/tháng)"), required=False,
                                    help_text=_("Ví dụ 1.450.000. Để trống nếu chỉ có điểm A."))
     score_a = forms.IntegerField(label=_("Điểm A"), min_value=0, max_value=1000, required=False)
@@ -80,7 +80,7 @@ class ReviewForm(VietnameseForm):
         return data
 
 
-class ListFilterForm(VietnameseForm):
+class ListFilterForm(forms.Form):
     nam = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100, required=False)
     hang = forms.ChoiceField(label=_("Phân loại"), choices=[("", _("Mọi phân loại")), *LivingClass.choices, ("none", _("Chưa rà soát"))], required=False)
     thon = forms.CharField(label=_("Thôn, tổ dân phố"), required=False)
@@ -90,6 +90,6 @@ class ListFilterForm(VietnameseForm):
     q = forms.CharField(label=_("Tìm"), required=False)
 
 
-class ImportForm(VietnameseForm):
+class ImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp danh sách rà soát (.xlsx hoặc .csv)"))
     dry_run = forms.BooleanField(label=_("Chỉ kiểm tra, chưa ghi"), required=False)

@@ -39,7 +39,7 @@ def _year(raw: str | None) -> int:
 
 
 def _is_admin(user) -> bool:
-    return user.is_superuser or access.has_role(user, Role.ADMIN)
+    return access.has_role(user, Role.ADMIN)
 
 
 # ---------------------------------------------------------------------------------------------

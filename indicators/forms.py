@@ -14,16 +14,6 @@ from plans.text import parse_number
 
 DATE_FORMAT = "%d/%m/%Y"
 DATE_ERROR = _("Nhập ngày dạng dd/mm/yyyy, ví dụ 09/02/2022.")
-NUL_ERROR = _("Nội dung có ký tự không hợp lệ (NUL); hãy gõ lại hoặc dán lại dưới dạng văn bản thường.")
-
-
-class VietnameseForm(forms.Form):
-    """A form whose text fields refuse NUL characters with a Vietnamese message (Django's has none)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.error_messages.setdefault("null_characters_not_allowed", NUL_ERROR)
 
 
 class VietnameseNumberField(forms.CharField):
@@ -93,7 +83,7 @@ class EvidenceField(forms.FileField):
         return cleaned
 
 
-class ReportForm(VietnameseForm):
+class ReportForm(forms.Form):
     """What the figure and task report forms share: the year and period, the version, the late-correction reason."""
 
     year = forms.IntegerField(label=_("Năm"), min_value=2000, max_value=2100)
@@ -153,19 +143,19 @@ class TaskReportForm(ReportForm):
     field_order = ["year", "period", "progress", "percent_done", "completed_on", "narrative", "evidence", "correction_reason", "version"]
 
 
-class ReturnForm(VietnameseForm):
+class ReturnForm(forms.Form):
     review_comment = forms.CharField(
         label=_("Lý do trả lại"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Bắt buộc: người nhập cần biết phải sửa gì."),
     )
 
 
-class ExplanationRequestForm(VietnameseForm):
+class ExplanationRequestForm(forms.Form):
     question = forms.CharField(label=_("Nội dung cần giải trình"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     due_on = VietnameseDateField(label=_("Hạn trả lời"), required=False)
 
 
-class AnswerForm(VietnameseForm):
+class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Nội dung giải trình"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
