@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from plans.models import (
     AdministrativeUnit,
     Document,
+    RecordSource,
     ReportingPeriod,
     ReviewedRecord,
     ReviewStatus,
@@ -201,11 +202,7 @@ PeriodKind = ReportingPeriod
 ActualStatus = ReviewStatus
 
 
-class ActualSource(models.TextChoices):
-    ENTERED = "entered", _("Nhập tay")
-    IMPORTED = "imported", _("Nhập từ tệp")
-    REGISTER = "register", _("Tính từ sổ hộ")
-    ILLUSTRATIVE = "illustrative", _("Minh họa")
+ActualSource = RecordSource
 
 
 class Actual(ReviewedRecord):
@@ -221,7 +218,6 @@ class Actual(ReviewedRecord):
     value = models.DecimalField(_("giá trị"), max_digits=16, decimal_places=4, null=True, blank=True)
     numerator = models.DecimalField(_("tử số"), max_digits=16, decimal_places=4, null=True, blank=True)
     denominator = models.DecimalField(_("mẫu số"), max_digits=16, decimal_places=4, null=True, blank=True)
-    source = models.CharField(_("nguồn số liệu"), max_length=20, choices=ActualSource.choices, default=ActualSource.ENTERED)
 
     class Meta:
         verbose_name = _("số liệu thực hiện")
@@ -362,6 +358,7 @@ class YearlyValue(models.Model):
     children_count = models.PositiveIntegerField(_("số đơn vị cấp dưới tổng hợp"), default=0)
     is_late_correction = models.BooleanField(_("sửa sau khi đã duyệt"), default=False)
     is_illustrative = models.BooleanField(_("số liệu minh họa"), default=False)
+    is_synthetic = models.BooleanField(_("tính từ sổ hộ giả lập"), default=False, db_default=False)
     actual = models.ForeignKey(
         Actual, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("số liệu")
     )

@@ -448,6 +448,16 @@ def period_constraint(name: str) -> models.CheckConstraint:
     )
 
 
+class RecordSource(models.TextChoices):
+    """How a reported figure or task report came in: shown wherever it is, since many have no author."""
+
+    ENTERED = "entered", _("Nhập tay")
+    IMPORTED = "imported", _("Nhập từ tệp")
+    REGISTER = "register", _("Tính từ sổ hộ")
+    SYNTHETIC = "synthetic", _("Tính từ sổ hộ giả lập")
+    ILLUSTRATIVE = "illustrative", _("Minh họa")
+
+
 class ReviewedRecord(models.Model):
     """What a reported figure and a task report share: workflow, optimistic lock, late corrections."""
 
@@ -458,6 +468,14 @@ class ReviewedRecord(models.Model):
     correction_reason = models.TextField(_("lý do sửa"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("người nhập")
+    )
+    # db_default too: the COPY and INSERT writers of imports and generators name their columns.
+    source = models.CharField(
+        _("nguồn số liệu"), max_length=20, choices=RecordSource.choices, default=RecordSource.ENTERED,
+        db_default=RecordSource.ENTERED,
+    )
+    import_record = models.ForeignKey(
+        "plans.ImportRecord", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("lần nhập")
     )
     submitted_at = models.DateTimeField(_("gửi lúc"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
