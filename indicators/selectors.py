@@ -25,6 +25,7 @@ from plans.models import (
     Task,
     TaskReport,
 )
+from plans.provenance import audit_actor, with_provenance
 from plans.text import format_number, query_number
 from plans.workflow import audit_trail
 
@@ -422,11 +423,10 @@ def audit_rows(record) -> list[AuditRow]:
             old, new = _value_text(name, before.get(name)), _value_text(name, value)
             if old != new:
                 changes.append((_field_label(type(record), name), old, new))
-        user = entry.user
         rows.append(
             AuditRow(
                 at=entry.at,
-                user_name=(user.get_full_name() or user.username) if user else "—",
+                user_name=audit_actor(entry),
                 label=str(ACTION_LABELS.get(entry.action, entry.action)),
                 changes=changes,
                 reason=entry.reason,
@@ -456,14 +456,14 @@ class QueueItem:
 def review_queue(user, abilities: Abilities) -> list[QueueItem]:
     """Submitted figures and task reports the user may approve or return, oldest first."""
     actuals = (
-        visible_actuals(user)
+        with_provenance(visible_actuals(user))
         .filter(status=ReviewStatus.SUBMITTED)
-        .select_related("indicator", "created_by", "unit" + PARENTS)
+        .select_related("indicator", "unit" + PARENTS)
     )
     reports = (
-        visible_task_reports(user)
+        with_provenance(visible_task_reports(user))
         .filter(status=ReviewStatus.SUBMITTED)
-        .select_related("task__document", "agency", "created_by", TASK_REPORT_UNIT + PARENTS)
+        .select_related("task__document", "agency", TASK_REPORT_UNIT + PARENTS)
     )
     items = [
         QueueItem(

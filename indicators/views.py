@@ -30,7 +30,7 @@ from indicators.forms import (
     add_service_errors,
 )
 from indicators.models import Actual, Target
-from plans import access
+from plans import access, provenance
 from plans.access import Action
 from plans.models import ReviewStatus, Task, TaskReport
 from plans.workflow import EditConflict
@@ -61,16 +61,12 @@ def _message_errors(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _user_name(user) -> str:
-    return (user.get_full_name() or user.username) if user else "—"
-
-
 def _conflict(record, mine: str, theirs: str) -> dict:
     change = selectors.last_change(record)
     return {
         "mine": mine,
         "theirs": theirs,
-        "by": _user_name(change.user if change else record.created_by),
+        "by": provenance.audit_actor(change) if change else provenance.produced_by(record),
         "at": change.at if change else record.updated_at,
     }
 
@@ -186,8 +182,8 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
 
 
 def _actual_in_scope(request: HttpRequest, actual_id: int) -> Actual:
-    actuals = selectors.visible_actuals(request.user).select_related(
-        "indicator", "created_by", "reviewed_by", "unit" + selectors.PARENTS
+    actuals = provenance.with_provenance(selectors.visible_actuals(request.user)).select_related(
+        "indicator", "reviewed_by", "unit" + selectors.PARENTS
     )
     return get_object_or_404(actuals, pk=actual_id)
 
@@ -390,8 +386,8 @@ def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 def _task_report_in_scope(request: HttpRequest, report_id: int) -> TaskReport:
-    reports = selectors.visible_task_reports(request.user).select_related(
-        "task__document", "task__lead_agency", "agency", "created_by", "reviewed_by",
+    reports = provenance.with_provenance(selectors.visible_task_reports(request.user)).select_related(
+        "task__document", "task__lead_agency", "agency", "reviewed_by",
         selectors.TASK_REPORT_UNIT + selectors.PARENTS,
     )
     return get_object_or_404(reports, pk=report_id)
