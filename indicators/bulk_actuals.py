@@ -285,11 +285,13 @@ def import_actuals(
     reason: str = "",
     progress: Callable[[int], None] | None = None,
     method: str | None = None,
+    import_record=None,
 ) -> BulkResult:
     """Check every row of the actuals sheet; when `write` and nothing is wrong, write them.
 
     `method` forces "copy" (PostgreSQL only) or "batched"; by default the database decides.
     Call inside a transaction: the caller rolls back a dry run or a workbook with errors.
+    The figures written say source = imported and name `import_record` (the upload) when given.
     """
     result = BulkResult()
     checker = _Checker(sheet.headers, result)
@@ -297,11 +299,13 @@ def import_actuals(
     method = method or ("copy" if connection.vendor == "postgresql" else "batched")
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
     reason = reason or "Nhập từ bảng tính"
+    record_id = import_record.pk if import_record is not None else None
     with transaction.atomic():
         if method == "copy":
-            _CopyPath(result, user_id, reason).run(rows, lambda: write and not result.error_count and not sheet.problems)
+            path = _CopyPath(result, user_id, reason, record_id)
         else:
-            _BatchedPath(result, user_id, reason).run(rows, lambda: write and not result.error_count and not sheet.problems)
+            path = _BatchedPath(result, user_id, reason, record_id)
+        path.run(rows, lambda: write and not result.error_count and not sheet.problems)
     for problem in sheet.problems:
         result.error_count += 1
         if len(result.errors) < MAX_ERRORS_KEPT:
@@ -353,8 +357,9 @@ DIFFERS = (
 
 
 class _CopyPath:
-    def __init__(self, result: BulkResult, user_id: int | None, reason: str):
+    def __init__(self, result: BulkResult, user_id: int | None, reason: str, import_record_id: int | None = None):
         self.result, self.user_id, self.reason = result, user_id, reason
+        self.import_record_id = import_record_id
         self.actual = Actual._meta.db_table
 
     def run(self, rows: Iterator[Staged], may_write: Callable[[], bool]) -> None:
@@ -411,7 +416,7 @@ class _CopyPath:
 
     def _write(self, cursor) -> None:
         content_type = ContentType.objects.get_for_model(Actual).pk
-        params = {"user": self.user_id, "reason": self.reason, "ct": content_type}
+        params = {"user": self.user_id, "reason": self.reason, "ct": content_type, "record": self.import_record_id}
         if self.result.changed:
             self._update(cursor, params)
         if self.result.new:
@@ -434,7 +439,8 @@ class _CopyPath:
         )
         cursor.execute(
             f"UPDATE {self.actual} a SET value = s.value, numerator = s.numerator, denominator = s.denominator, "
-            "status = s.status, source = %(source)s, version = a.version + 1, updated_at = now(), review_comment = '', "
+            "status = s.status, source = %(source)s, import_record_id = %(record)s::bigint, "
+            "version = a.version + 1, updated_at = now(), review_comment = '', "
             "is_late_correction = a.is_late_correction OR a.status = 'approved', "
             "correction_reason = CASE WHEN a.status = 'approved' THEN %(reason)s ELSE a.correction_reason END, "
             "submitted_at = CASE WHEN s.status = 'draft' THEN a.submitted_at ELSE now() END, "
@@ -458,9 +464,9 @@ class _CopyPath:
         cursor.execute(
             f"INSERT INTO {self.actual} (indicator_id, unit_id, period_kind, year, period_number, value, numerator, "
             "denominator, source, status, review_comment, version, is_late_correction, correction_reason, "
-            "created_by_id, submitted_at, reviewed_by_id, reviewed_at, created_at, updated_at) "
+            "created_by_id, import_record_id, submitted_at, reviewed_by_id, reviewed_at, created_at, updated_at) "
             "SELECT s.indicator_id, s.unit_id, s.period_kind, s.year, s.period_number, s.value, s.numerator, "
-            "s.denominator, %(source)s, s.status, '', 1, false, '', %(user)s::integer, "
+            "s.denominator, %(source)s, s.status, '', 1, false, '', %(user)s::integer, %(record)s::bigint, "
             "CASE WHEN s.status <> 'draft' THEN now() END, CASE WHEN s.status = 'approved' THEN %(user)s::integer END, "
             "CASE WHEN s.status = 'approved' THEN now() END, now(), now() "
             f"FROM {source} s",
@@ -495,8 +501,9 @@ def _key_label(indicator_code, unit_code, admin_map, year, kind, number) -> str:
 
 
 class _BatchedPath:
-    def __init__(self, result: BulkResult, user_id: int | None, reason: str):
+    def __init__(self, result: BulkResult, user_id: int | None, reason: str, import_record_id: int | None = None):
         self.result, self.user_id, self.reason = result, user_id, reason
+        self.import_record_id = import_record_id
 
     def run(self, rows: Iterator[Staged], may_write: Callable[[], bool]) -> None:
         staged = list(rows)
@@ -540,6 +547,7 @@ class _BatchedPath:
             actual.value, actual.numerator, actual.denominator, actual.status = row[6:10]
             _set_review_fields(actual, self.user_id, now)
             actual.source, actual.version, actual.updated_at, actual.review_comment = ActualSource.IMPORTED, actual.version + 1, now, ""
+            actual.import_record_id = self.import_record_id
             updated.append(actual)
             entries.append(AuditEntry(
                 content_type=content_type, object_id=actual.pk, object_repr=str(actual)[:300], action="import",
@@ -548,7 +556,7 @@ class _BatchedPath:
                        "denominator": _json(actual.denominator), "status": actual.status},
             ))
         Actual.objects.bulk_update(updated, [
-            "value", "numerator", "denominator", "status", "source", "version", "updated_at", "review_comment",
+            "value", "numerator", "denominator", "status", "source", "import_record_id", "version", "updated_at", "review_comment",
             "is_late_correction", "correction_reason", "submitted_at", "reviewed_by_id", "reviewed_at",
         ], batch_size=BATCH_SIZE)
         AuditEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
@@ -557,7 +565,7 @@ class _BatchedPath:
             actual = Actual(
                 indicator_id=row[1], unit_id=row[2], period_kind=row[3], year=row[4], period_number=row[5],
                 value=row[6], numerator=row[7], denominator=row[8], status=row[9],
-                source=ActualSource.IMPORTED, created_by_id=self.user_id,
+                source=ActualSource.IMPORTED, created_by_id=self.user_id, import_record_id=self.import_record_id,
             )
             _set_review_fields(actual, self.user_id, now)
             created.append(actual)

@@ -221,6 +221,7 @@ class ActualResource(WorkbookResource):
         instance._audit_before = snapshot(original) if original else None
         user = kwargs.get("user")
         instance.source = ActualSource.IMPORTED
+        instance.import_record = kwargs.get("import_record")
         if original is None:
             instance.created_by = user if user and user.is_authenticated else None
         else:

@@ -670,10 +670,11 @@ def _collect_changes(sheet: str, dataset, resource: ModelResource, result) -> li
     return changes
 
 
-def _import_sheet(name: str, dataset, *, user, result: WorkbookResult) -> list[RowError]:
+def _import_sheet(name: str, dataset, *, user, result: WorkbookResult, import_record=None) -> list[RowError]:
     resource = SHEETS[name]()
     sheet_result = resource.import_data(
         dataset, dry_run=False, raise_errors=False, use_transactions=False, collect_failed_rows=True, user=user,
+        import_record=import_record,
     )
     totals = sheet_result.totals
     result.totals[name] = SheetTotals(new=totals.get("new", 0), update=totals.get("update", 0), skip=totals.get("skip", 0))
@@ -697,12 +698,14 @@ def import_workbook(
     problems: list[RowError] | None = None,
     progress: Callable[[int, int], None] | None = None,
     reason: str = "",
+    import_record: ImportRecord | None = None,
 ) -> WorkbookResult:
     """Import the sheets in load order, in one transaction: everything or nothing.
 
     A dry run, or any error in any sheet (including `problems` found while reading the file),
     rolls everything back; the result still says, per sheet, how many rows are new, changed,
-    unchanged or wrong, what each changed row changes, and lists every error.
+    unchanged or wrong, what each changed row changes, and lists every error. The figures written
+    name `import_record` as the import they came in by.
     """
     from indicators.bulk_actuals import import_actuals
 
@@ -729,6 +732,7 @@ def import_workbook(
                     bulk = import_actuals(
                         _as_stream(sheets[name]), user=user, write=not dry_run and not result.has_errors,
                         reason=reason, progress=(lambda n: progress(done + n, total)) if progress else None,
+                        import_record=import_record,
                     )
                     result.totals[name] = SheetTotals(new=bulk.new, update=bulk.changed, skip=bulk.unchanged, error=bulk.wrong)
                     errors = bulk.errors
@@ -737,7 +741,7 @@ def import_workbook(
                         if len(result.changes) < MAX_CHANGES_KEPT:
                             result.changes.append(change)
                 else:
-                    errors = _import_sheet(name, sheets[name], user=user, result=result)
+                    errors = _import_sheet(name, sheets[name], user=user, result=result, import_record=import_record)
                 for error in errors:
                     if (error.sheet, error.row, error.column) not in reported:
                         result.add_error(error)
@@ -871,7 +875,7 @@ def apply_record(record: ImportRecord, *, progress=None) -> ImportRecord:
         with worker_lease(record.pk):
             result = import_workbook(
                 workbook.sheets, user=record.user, problems=workbook.problems, progress=progress,
-                reason=f"Nhập từ tệp {record.file_name}"[:300],
+                reason=f"Nhập từ tệp {record.file_name}"[:300], import_record=record,
             )
     except WorkbookRefused as refusal:
         record.status, record.message = ImportStatus.FAILED, str(refusal)
