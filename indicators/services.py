@@ -8,9 +8,11 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from indicators import closures
 from indicators.models import (
     Actual,
     ActualSource,
@@ -23,7 +25,8 @@ from indicators.models import (
 )
 from plans import workflow
 from plans.access import Action, require
-from plans.models import AdministrativeUnit, ReviewStatus, Task, TaskReport
+from plans.models import AdministrativeUnit, ReviewedRecord, ReviewStatus, Task, TaskReport
+from plans.workflow import EditConflict
 
 COUNT_UNITS = {
     MeasureUnit.HOUSEHOLDS, MeasureUnit.PERSONS, MeasureUnit.WORKERS,
@@ -101,29 +104,52 @@ def save_actual(
     expected_version: int = 0,
     correction_reason: str = "",
 ) -> Actual:
-    """Create or change the figure of one indicator, unit and period (a draft, or a late correction)."""
-    actual = (
-        Actual.objects.select_for_update(of=("self",))
-        .filter(indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number)
-        .first()
+    """Create or change the figure of one indicator, unit and period (a draft, or a late correction).
+
+    A figure of a unit for a year after it closed is refused (indicators.closures); with a target,
+    the unit is the target's territory or, after that closed, its successor.
+    """
+    same_period = Actual.objects.filter(
+        indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number
     )
+    actual = same_period.select_for_update(of=("self",)).first()
     action = Action.CORRECT if actual and actual.status == ReviewStatus.APPROVED else Action.ENTER
     require(user, action, unit=unit)
     if target is not None:
         validate_period_for_target(target, year)
+        closures.check_unit_for_target(target=target, unit=unit, year=year)
+    closures.refuse_if_closed(unit=unit, year=year)
     validate_figure(indicator=indicator, value=value, numerator=numerator, denominator=denominator)
 
     if actual is None:
-        before = None
         actual = Actual(
             indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number,
-            created_by=user, source=ActualSource.ENTERED,
+            created_by=user, source=ActualSource.ENTERED, value=value, numerator=numerator, denominator=denominator,
         )
-    else:
-        before = workflow.begin_edit(actual, expected_version=expected_version, reason=correction_reason)
+        save_first(user=user, record=actual, same_period=same_period, reason=correction_reason)
+        return actual
+    before = workflow.begin_edit(actual, expected_version=expected_version, reason=correction_reason)
     actual.value, actual.numerator, actual.denominator = value, numerator, denominator
     workflow.save_edit(user=user, record=actual, before=before, reason=correction_reason)
     return actual
+
+
+def save_first(*, user, record: ReviewedRecord, same_period: QuerySet, reason: str = "") -> None:
+    """Save a record that did not exist when the save began; if another first save of the same
+    period won the race, refuse with EditConflict carrying the winner, as for any stale edit.
+
+    Two first saves both find no row. The later INSERT waits on the unique index until the other
+    transaction commits, then fails (IntegrityError); if the other committed just before, the unique
+    check of full_clean() fails instead. The savepoint keeps the caller's transaction usable.
+    """
+    try:
+        with transaction.atomic():
+            workflow.save_edit(user=user, record=record, before=None, reason=reason)
+    except (IntegrityError, ValidationError):
+        current = same_period.select_for_update(of=("self",)).first()
+        if current is None:
+            raise
+        raise EditConflict(current) from None
 
 
 def _transition(user, record, action: Action, change, audit_action: str, *, unit, agency_ids=None, reason: str = ""):
@@ -227,11 +253,10 @@ def save_task_report(
     expected_version: int = 0,
     correction_reason: str = "",
 ) -> TaskReport:
-    report = (
-        TaskReport.objects.select_for_update(of=("self",))
-        .filter(task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number)
-        .first()
+    same_period = TaskReport.objects.filter(
+        task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number
     )
+    report = same_period.select_for_update(of=("self",)).first()
     action = Action.CORRECT if report and report.status == ReviewStatus.APPROVED else Action.ENTER
     require(user, action, unit=task_unit(task), agency_ids={agency.pk})
     if agency.pk not in task_agency_ids(task):
@@ -245,12 +270,15 @@ def save_task_report(
         errors["narrative"] = "Hãy mô tả kết quả thực hiện."
     if errors:
         raise ValidationError(errors)
+    content = {"progress": progress, "percent_done": percent_done, "narrative": narrative.strip(), "completed_on": completed_on}
     if report is None:
-        before = None
-        report = TaskReport(task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number, created_by=user)
-    else:
-        before = workflow.begin_edit(report, expected_version=expected_version, reason=correction_reason)
-    report.progress, report.percent_done, report.narrative, report.completed_on = progress, percent_done, narrative.strip(), completed_on
+        report = TaskReport(task=task, agency=agency, year=year, period_kind=period_kind, period_number=period_number,
+                            created_by=user, **content)
+        save_first(user=user, record=report, same_period=same_period, reason=correction_reason)
+        return report
+    before = workflow.begin_edit(report, expected_version=expected_version, reason=correction_reason)
+    for name, value in content.items():
+        setattr(report, name, value)
     workflow.save_edit(user=user, record=report, before=before, reason=correction_reason)
     return report
 
