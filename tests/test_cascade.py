@@ -1,6 +1,7 @@
 """The seed cascade as loaded by `load_cascade`: complete, exact, lineage intact, idempotent."""
 
 import csv
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,9 @@ from plans.models import Agency, Document, DocumentBasis, Task
 from tests.conftest import document, unit
 
 CASCADE = settings.BASE_DIR / "data" / "cascade"
-SEEDS = settings.BASE_DIR.parent / "shared" / "seeds"
+# The seed texts the held documents were transcribed from: not part of the repository. Beside a
+# checkout they are in ../shared/seeds; SEED_DIR points elsewhere.
+SEEDS = Path(os.environ.get("SEED_DIR") or settings.BASE_DIR.parent / "shared" / "seeds")
 
 HELD = {
     ("160/NQ-CP", "tw-cp"): "000_fe341571a27c09e3.txt",
@@ -128,7 +131,12 @@ def normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_every_target_quote_of_a_held_document_is_verbatim_in_its_seed(db):
+def test_every_target_quote_of_a_held_document_is_verbatim_in_its_seed(db, capsys):
+    if not any((SEEDS / seed).is_file() for seed in HELD.values()):  # a partial folder fails below
+        reason = f"no seed texts in {SEEDS}: set SEED_DIR to the folder holding them to check the target quotes"
+        with capsys.disabled():  # said in every run, not only with -rs
+            print(f"\nSKIPPED {__name__}: {reason}")
+        pytest.skip(reason)
     for (number, issuer), seed in HELD.items():
         seed_text = normalised((SEEDS / seed).read_text(encoding="utf-8"))
         for target in Target.objects.filter(document__number=number, document__issuer__code=issuer):
