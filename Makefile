@@ -33,8 +33,11 @@ demo-data: install
 	$(PY) manage.py generate_register --demo
 	$(PY) manage.py generate_illustrative_actuals --if-empty
 
+# Served with DEBUG off (DEMO=1: plain http, static files from their folders), so a missing page or
+# an error shows the project's own 404/500 pages; the demo data is made with DEBUG on (demo users).
+DEMO_HOSTS = 127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))
 run: demo-data
-	$(PY) manage.py runserver $(HOST)
+	DEBUG=0 DEMO=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} $(PY) manage.py runserver $(HOST)
 
 # PostgreSQL 15 runs on these machines; start the cluster if it is down.
 postgres:
