@@ -3,26 +3,44 @@
 Every list starts from plans.access.scope(); every cell passes through the resources' formula
 escaping (and once more here, for the headers and anything else), so that a cell beginning with
 =, +, -, @, a tab or a carriage return is never run by a spreadsheet.
+
+CSV streams any size from a server-side cursor; an .xlsx must be built whole before it is sent,
+so a request builds one only up to xlsx_row_limit() rows (the `export` command has no limit).
+The figures' list also says what produced each figure (plans.provenance).
 """
 
 import csv
 import io
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import openpyxl
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export.resources import ModelResource
 
+from indicators.models import Actual
 from indicators.resources import ActualResource, TargetResource
 from plans import access
+from plans.models import ImportRecord, RecordSource
+from plans.provenance import produced_by
 from plans.resources import DocumentResource, TaskResource, escape_formula
+from plans.widgets import VietnameseDecimalWidget
 
 ILLEGAL_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 CHUNK = 2000
+User = get_user_model()
+
+
+def xlsx_row_limit() -> int:
+    """Above this many rows an .xlsx is not built during a request (CSV streams any size)."""
+    return getattr(settings, "EXPORT_XLSX_MAX_ROWS", 100_000)
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,14 @@ def safe_cell(value):
     return value
 
 
+def count_rows(kind: str, user) -> int:
+    return visible_rows(kind, user).count()
+
+
 def export_rows(kind: str, user) -> tuple[list[str], Iterator[list]]:
+    """The list's headers and its rows, read as the rows are written (nothing is held in memory)."""
+    if kind in VALUE_ROWS:
+        return VALUE_ROWS[kind](visible_rows(kind, user))
     resource = EXPORTS[kind].resource()
     fields = resource.get_export_fields()
     headers = [safe_cell(str(f.column_name)) for f in fields]
@@ -69,12 +94,104 @@ def export_rows(kind: str, user) -> tuple[list[str], Iterator[list]]:
     return headers, rows()
 
 
+# The figures' list is the large one (half a million rows for the whole country): it is read as
+# plain values through a server-side cursor, rendered with the resource's own widgets, so that
+# a row costs neither a model instance nor a query.
+PROVENANCE_HEADERS = ("Nguồn số liệu", "Tạo bởi")
+PROVENANCE_PATHS = (
+    "source", "created_by_id", "created_by__username", "created_by__first_name", "created_by__last_name",
+    "import_record_id", "import_record__file_name", "import_record__applied_at", "import_record__created_at",
+)
+FOREIGN_KEY_PATHS = {"indicator": "indicator__code", "unit": "unit__code"}
+DECIMALS_REMEMBERED = 20_000  # per column: a few MB
+
+
+def _memo(render: Callable[[object], object], limit: int | None = None) -> Callable[[object], object]:
+    """`render` remembered per value (codes, years and labels repeat; so do most figures): at most
+    `limit` values are kept, so that memory stays flat however many distinct ones come."""
+    cache: dict = {}
+
+    def remembered(value):
+        try:
+            return cache[value]
+        except KeyError:
+            result = render(value)
+            if limit is None or len(cache) < limit:
+                cache[value] = result
+            return result
+
+    return remembered
+
+
+def _rendered_safe(render: Callable[[object], object], value):
+    return "" if value is None else safe_cell(render(value))  # every widget here renders None as ""
+
+
+def provenance_renderer() -> Callable[[tuple], tuple[str, str]]:
+    """From a row's PROVENANCE_PATHS values: the source's label and plans.provenance.produced_by()'s
+    words, worked out once per (source, person, import) and remembered."""
+    labels = {value: str(label) for value, label in RecordSource.choices}
+    cache: dict[tuple, tuple[str, str]] = {}
+
+    def render(values: tuple) -> tuple[str, str]:
+        source, user_id, username, first_name, last_name, import_id, file_name, applied_at, created_at = values
+        key = (source, user_id, import_id)
+        if key not in cache:
+            record = Actual(
+                source=source,
+                created_by=User(pk=user_id, username=username, first_name=first_name, last_name=last_name) if user_id else None,
+                import_record=(
+                    ImportRecord(pk=import_id, file_name=file_name, applied_at=applied_at, created_at=created_at)
+                    if import_id else None
+                ),
+            )
+            cache[key] = (safe_cell(labels.get(source, source)), safe_cell(produced_by(record)))
+        return cache[key]
+
+    return render
+
+
+def actual_value_rows(queryset: QuerySet) -> tuple[list[str], Iterator[list]]:
+    """ActualResource's columns and the provenance, from values_list() rows of `queryset`."""
+    fields = ActualResource().get_export_fields()
+    paths, renders = [], []
+    for field in fields:
+        if field.attribute in FOREIGN_KEY_PATHS:
+            paths.append(FOREIGN_KEY_PATHS[field.attribute])
+            renders.append(_memo(lambda value: safe_cell("" if value is None else value)))
+        else:
+            paths.append(field.attribute)
+            render = partial(_rendered_safe, field.widget.render)
+            renders.append(_memo(render, DECIMALS_REMEMBERED if isinstance(field.widget, VietnameseDecimalWidget) else None))
+    headers = [safe_cell(str(f.column_name)) for f in fields] + [safe_cell(h) for h in PROVENANCE_HEADERS]
+    width = len(paths)
+    provenance = provenance_renderer()
+    values = queryset.values_list(*paths, *PROVENANCE_PATHS)
+
+    def rows() -> Iterator[list]:
+        # Inside a transaction PostgreSQL's named cursor streams; in autocommit Django declares it
+        # WITH HOLD, and the whole result is computed and stored before the first row comes out.
+        with transaction.atomic():
+            for row in values.iterator(chunk_size=CHUNK):
+                cells = [render(value) for render, value in zip(renders, row)]
+                cells.extend(provenance(row[width:]))
+                yield cells
+
+    return headers, rows()
+
+
+VALUE_ROWS: dict[str, Callable[[QuerySet], tuple[list[str], Iterator[list]]]] = {"actuals": actual_value_rows}
+
+
 def write_csv(headers: list[str], rows: Iterator[list]) -> Iterator[str]:
     """CSV lines, UTF-8 with a BOM so that Excel reads Vietnamese correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(headers)
+    yield buffer.getvalue()  # the download starts before the rows are read
+    buffer.seek(0)
+    buffer.truncate()
     for count, row in enumerate(rows, start=1):
         writer.writerow(["" if v is None else v for v in row])
         if count % 500 == 0:

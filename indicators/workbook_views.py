@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators import workbook
-from indicators.exports import EXPORTS, FORMATS, export_rows, write_csv, write_xlsx
+from indicators.exports import EXPORTS, FORMATS, count_rows, export_rows, write_csv, write_xlsx, xlsx_row_limit
 from indicators.workbook_template import build_error_workbook, build_template
 from plans import access
 from plans.access import Action
@@ -171,7 +171,7 @@ def error_workbook(request: HttpRequest, record_id: int) -> FileResponse:
 
 @login_required
 def export_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "workbook/export_home.html", {"exports": EXPORTS, "formats": FORMATS})
+    return render(request, "workbook/export_home.html", {"exports": EXPORTS, "formats": FORMATS, "xlsx_limit": xlsx_row_limit()})
 
 
 @login_required
@@ -179,8 +179,14 @@ def export_home(request: HttpRequest) -> HttpResponse:
 def export_list(request: HttpRequest, kind: str, file_format: str) -> HttpResponse:
     if kind not in EXPORTS or file_format not in FORMATS:
         raise Http404
-    headers, rows = export_rows(kind, request.user)
     filename = f"{kind}-{timezone.localdate():%Y%m%d}.{file_format}"
+    if file_format == "xlsx":
+        # An .xlsx is built whole before it is sent: a large one would hold this thread for minutes.
+        rows_total, limit = count_rows(kind, request.user), xlsx_row_limit()
+        if rows_total > limit:
+            context = {"kind": kind, "export": EXPORTS[kind], "rows_total": rows_total, "limit": limit}
+            return render(request, "workbook/export_too_large.html", context)
+    headers, rows = export_rows(kind, request.user)
     if file_format == "csv":
         response = StreamingHttpResponse(write_csv(headers, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
