@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from plans.models import (
     AdministrativeUnit,
@@ -173,7 +173,11 @@ class Target(models.Model):
 
     @property
     def bound_label(self) -> str:
-        """The bound as a Vietnamese reader writes it: "Giảm 1,5–1,7 điểm %", "3,5 điểm % trở lên", "còn 1,84%"."""
+        """The bound as a Vietnamese reader writes it: "Giảm 1,5–1,7 điểm %", "3,5 điểm % trở lên", "còn 1,84%",
+        and for a comparison what it is compared with: "bằng hoặc thấp hơn mức của Việt Nam và Đồng bằng sông Cửu Long"
+        (reads compare_units: prefetch them for lists)."""
+        if self.kind == TargetKind.COMPARISON and self.min_value is None and self.max_value is None:
+            return self.comparison_label
         unit = self.get_unit_display()
         sep = "" if self.unit == MeasureUnit.PERCENT else " "
         low, high = self.min_value, self.max_value
@@ -191,6 +195,17 @@ class Target(models.Model):
         else:
             words = (self.get_change_direction_display(), qualifier, numbers)
         return " ".join(str(part) for part in words if part)
+
+
+    @property
+    def comparison_label(self) -> str:
+        names = [unit.name for unit in self.compare_units.all()] if self.pk else []
+        qualifier = " ".join(self.qualifier.split()) or gettext("so với")
+        if not names:
+            return gettext("%(qualifier)s (chưa ghi địa bàn so sánh)") % {"qualifier": qualifier}
+        units = names[0] if len(names) == 1 else gettext("%(first)s và %(last)s") % {
+            "first": ", ".join(names[:-1]), "last": names[-1]}
+        return gettext("%(qualifier)s mức của %(units)s") % {"qualifier": qualifier, "units": units}
 
 
 # Qualifiers Vietnamese writes after the number: "giảm 3,5% trở lên".

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from indicators import closures
 from indicators.models import Actual, Evidence, ExplanationRequest, MeasureUnit, PeriodKind, Target
 from plans import access
 from plans.access import Action
@@ -183,36 +184,47 @@ class TargetRow:
     can_enter: bool
     can_request: bool
     open_requests: list[ExplanationRequest]
+    unit: AdministrativeUnit | None = None  # whose figure counts for the year: the successor after a merger
+    closure: closures.Closure | None = None
 
 
 def targets_awaiting_figures(user, year: int, abilities: Abilities, period: Period = YEARLY) -> list[TargetRow]:
-    """Targets of the user's territory whose period holds `year`, with the period's figure if any."""
+    """Targets of the user's territory whose period holds `year`, with the period's figure if any.
+
+    For a territory closed before the period's end the figure is its successor's (indicators.closures),
+    and nothing is offered where there is none (a district after 1/7/2025).
+    """
     targets = list(
         visible_targets(user)
         .filter(horizon_covers(year))
         .select_related("indicator", "document", "territory" + PARENTS)
-        .prefetch_related(Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"))
+        .prefetch_related("compare_units", Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"))
         .order_by("territory__name", "document__issued_on", "document__number", "position")
     )
+    closed = closures.closures({t.territory for t in targets}, closures.Period(year, period.kind, period.number))
+    units = {t.pk: closures.counting_unit(t.territory, closed) for t in targets}
     actuals = visible_actuals(user).filter(
         year=year,
         period_kind=period.kind,
         period_number=period.number,
         indicator_id__in={t.indicator_id for t in targets},
-        unit_id__in={t.territory_id for t in targets},
+        unit_id__in={unit.pk for unit in units.values() if unit is not None},
     ).select_related("indicator")
     by_key = {(a.indicator_id, a.unit_id): a for a in actuals}
     rows = []
     for target in targets:
-        actual = by_key.get((target.indicator_id, target.territory_id))
+        unit = units[target.pk]
+        actual = by_key.get((target.indicator_id, unit.pk)) if unit is not None else None
         rows.append(
             TargetRow(
                 target=target,
                 actual=actual,
                 figure=figure_text(actual) if actual else "",
-                can_enter=abilities.can(Action.ENTER, unit=target.territory),
+                can_enter=unit is not None and abilities.can(Action.ENTER, unit=unit),
                 can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=target.territory),
                 open_requests=target.open_list,
+                unit=unit,
+                closure=closed.get(target.territory_id),
             )
         )
     return rows
@@ -302,11 +314,13 @@ def _direct_agency_ids(user) -> set[int]:
 # Records and their neighbours
 
 
-def actual_for(user, *, target: Target, year: int, period: Period = YEARLY) -> Actual | None:
-    """The period's figure of the target's indicator and territory, if the user may see it."""
+def actual_for(user, *, target: Target, year: int, period: Period = YEARLY,
+               unit: AdministrativeUnit | None = None) -> Actual | None:
+    """The period's figure of the target's indicator and territory (or `unit`, its successor after
+    a merger), if the user may see it."""
     return (
         visible_actuals(user)
-        .filter(indicator_id=target.indicator_id, unit_id=target.territory_id, year=year,
+        .filter(indicator_id=target.indicator_id, unit_id=(unit or target.territory).pk, year=year,
                 period_kind=period.kind, period_number=period.number)
         .select_related("indicator")
         .first()
@@ -314,15 +328,20 @@ def actual_for(user, *, target: Target, year: int, period: Period = YEARLY) -> A
 
 
 def target_for_actual(user, actual: Actual) -> Target | None:
-    """The target a figure is entered against: same indicator and territory, period holding its year."""
-    return (
+    """The target a figure is entered against: same indicator and territory, period holding its year;
+    else a target of a unit that merged into the figure's unit before that year (its figures now count here)."""
+    targets = (
         visible_targets(user)
-        .filter(indicator_id=actual.indicator_id, territory_id=actual.unit_id)
+        .filter(indicator_id=actual.indicator_id)
         .filter(horizon_covers(actual.year))
         .select_related("document", "indicator", "territory" + PARENTS)
+        .prefetch_related("compare_units")
         .order_by("-document__issued_on", "position")
-        .first()
     )
+    return (targets.filter(territory_id=actual.unit_id).first()
+            or targets.filter(closures.merged_into(actual.unit, closures.Period(actual.year, actual.period_kind,
+                                                                                 actual.period_number),
+                                                   path="territory")).first())
 
 
 def task_report_for(user, *, task: Task, agency, year: int, period: Period = YEARLY) -> TaskReport | None:

@@ -106,8 +106,8 @@ def save_actual(
 ) -> Actual:
     """Create or change the figure of one indicator, unit and period (a draft, or a late correction).
 
-    A figure of a unit for a year after it closed is refused (indicators.closures); with a target,
-    the unit is the target's territory or, after that closed, its successor.
+    A figure of a unit for a period that ends after the unit closed is refused (indicators.closures);
+    with a target, the unit is the target's territory or, for such a period, its successor.
     """
     same_period = Actual.objects.filter(
         indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number
@@ -115,10 +115,11 @@ def save_actual(
     actual = same_period.select_for_update(of=("self",)).first()
     action = Action.CORRECT if actual and actual.status == ReviewStatus.APPROVED else Action.ENTER
     require(user, action, unit=unit)
+    period = closures.Period(year, period_kind, period_number)
     if target is not None:
         validate_period_for_target(target, year)
-        closures.check_unit_for_target(target=target, unit=unit, year=year)
-    closures.refuse_if_closed(unit=unit, year=year)
+        closures.check_unit_for_target(target=target, unit=unit, period=period)
+    closures.refuse_if_closed(unit=unit, period=period)
     validate_figure(indicator=indicator, value=value, numerator=numerator, denominator=denominator)
 
     if actual is None:

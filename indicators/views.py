@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import selectors, services
+from indicators import merged_entry, selectors, services
 from indicators.forms import (
     ActualForm,
     AnswerForm,
@@ -32,7 +32,7 @@ from indicators.forms import (
 from indicators.models import Actual, Target
 from plans import access, provenance
 from plans.access import Action
-from plans.models import ReviewStatus, Task, TaskReport
+from plans.models import AdministrativeUnit, ReviewStatus, Task, TaskReport
 from plans.workflow import EditConflict
 
 EDITABLE = {ReviewStatus.DRAFT, ReviewStatus.RETURNED}
@@ -103,17 +103,21 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 
 def _target_in_scope(request: HttpRequest, target_id: int) -> Target:
-    targets = selectors.visible_targets(request.user).select_related("indicator", "document", "territory" + selectors.PARENTS)
+    targets = (
+        selectors.visible_targets(request.user)
+        .select_related("indicator", "document", "territory" + selectors.PARENTS)
+        .prefetch_related("compare_units")
+    )
     return get_object_or_404(targets, pk=target_id)
 
 
-def _save_actual(request: HttpRequest, target: Target, form: ActualForm, loaded_year: int,
+def _save_actual(request: HttpRequest, target: Target, unit: AdministrativeUnit, form: ActualForm, loaded_year: int,
                  loaded_period: selectors.Period) -> Actual:
     """Save the figure, attach its files and (for "Gửi duyệt") submit it: all or nothing."""
     data = form.cleaned_data
     with transaction.atomic():
         actual = services.save_actual(
-            user=request.user, indicator=target.indicator, unit=target.territory, year=data["year"],
+            user=request.user, indicator=target.indicator, unit=unit, year=data["year"],
             period_kind=data["period"].kind, period_number=data["period"].number,
             value=data["value"], numerator=data["numerator"], denominator=data["denominator"], target=target,
             expected_version=form.expected_version(loaded_year, loaded_period), correction_reason=data["correction_reason"],
@@ -128,20 +132,23 @@ def _save_actual(request: HttpRequest, target: Target, form: ActualForm, loaded_
 @login_required
 def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
     target = _target_in_scope(request, target_id)
-    if not access.can(request.user, Action.ENTER, unit=target.territory):
-        raise PermissionDenied(_("Bạn không có quyền nhập số liệu cho địa bàn này."))
     year = selectors.reporting_year(request.GET.get("nam"))
     period = selectors.reporting_period(request.GET.get("ky"))
-    actual = selectors.actual_for(request.user, target=target, year=year, period=period)
-    conflict, status = None, 200
+    unit = merged_entry.entry_unit(request, target, year, period)
+    if not access.can(request.user, Action.ENTER, unit=unit):
+        raise PermissionDenied(_("Bạn không có quyền nhập số liệu cho địa bàn này."))
+    actual = selectors.actual_for(request.user, target=target, year=year, period=period, unit=unit)
+    conflict, status, notice = None, 200, (year, period)
     if request.method == "POST":
         form = ActualForm(request.POST, request.FILES, page_period=period)
         if form.is_valid():
             data = form.cleaned_data
+            notice = (data["year"], data["period"])
             if data["year"] != year or data["period"] != period:
-                actual = selectors.actual_for(request.user, target=target, year=data["year"], period=data["period"])
+                actual = selectors.actual_for(request.user, target=target, year=data["year"], period=data["period"],
+                                              unit=unit)
             try:
-                saved = _save_actual(request, target, form, loaded_year=year, loaded_period=period)
+                saved = _save_actual(request, target, unit, form, loaded_year=year, loaded_period=period)
             except EditConflict as edit_conflict:
                 actual, year, period, status = edit_conflict.current, data["year"], data["period"], 409
                 mine = selectors.typed_figure_text(
@@ -167,6 +174,8 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         form = ActualForm(initial=initial, page_period=period)
     context = {
         "target": target,
+        "unit": unit,
+        **merged_entry.notice(request, target, unit, *notice),
         "year": year,
         "period": period,
         "period_title": period.title(year),
@@ -176,7 +185,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         "conflict": conflict,
         "needs_reason": actual is not None and actual.is_locked,
         "is_pending": actual is not None and actual.status == ReviewStatus.SUBMITTED,
-        "action_url": _url("actual_entry", target.pk, nam=year, ky=period.code),
+        "action_url": merged_entry.entry_url(target, unit, year, period),
     }
     return render(request, "indicators/actual_form.html", context, status=status)
 
@@ -204,7 +213,7 @@ def _actual_page(request: HttpRequest, actual: Actual, *, return_form: ReturnFor
         "own_record": may_review and own,
         "can_submit": may_enter and actual.status in EDITABLE,
         "period": selectors.period_of(actual),
-        "edit_url": _url("actual_entry", target.pk, nam=actual.year, ky=selectors.period_of(actual).code)
+        "edit_url": merged_entry.entry_url(target, actual.unit, actual.year, selectors.period_of(actual))
         if target is not None and may_enter and actual.status != ReviewStatus.SUBMITTED else "",
         "return_form": return_form or ReturnForm(),
         "can_request": target is not None and access.can(user, Action.REQUEST_EXPLANATION, unit=target.territory),

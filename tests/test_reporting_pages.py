@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from indicators import services
 from indicators.models import Actual, Evidence, ExplanationRequest, Target
-from plans.models import AuditEntry, ReviewStatus, Role, Task, TaskReport
+from plans.models import AdminMap, AdministrativeUnit, AuditEntry, ReviewStatus, Role, Task, TaskReport
 from tests.conftest import make_user
 
 YEAR = 2024
@@ -650,10 +650,14 @@ def test_the_demo_officer_enters_and_the_demo_reviewer_approves(client, db):
 
     assert client.post(reverse("login"), {"username": "canbo.haugiang", "password": "povertyplan-demo"}).status_code == 302
     work = html(client.get(reverse("my_work"), {"nam": 2026}))
-    assert entry_url(target, 2026) in work.replace("&amp;", "&")
-    assert post_actual(client, target, year=2026, value="55,5", action="submit").status_code == 302
+    # Hậu Giang merged into Cần Thơ on 1/7/2025: its 2026 figures are Cần Thơ's (indicators.closures).
+    can_tho = AdministrativeUnit.objects.get(code="92", admin_map=AdminMap.CURRENT)
+    successor_entry = f"{entry_url(target, 2026)}&ky=nam&don_vi={can_tho.pk}"
+    assert successor_entry in work.replace("&amp;", "&")
+    data = {"year": 2026, "value": "55,5", "numerator": "", "denominator": "", "version": "", "action": "submit"}
+    assert client.post(successor_entry, data).status_code == 302
     actual = Actual.objects.get()
-    assert actual.status == ReviewStatus.SUBMITTED
+    assert (actual.unit, actual.status) == (can_tho, ReviewStatus.SUBMITTED)
     client.post(reverse("logout"))
 
     assert client.post(reverse("login"), {"username": "duyet.haugiang", "password": "povertyplan-demo"}).status_code == 302
