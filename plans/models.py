@@ -396,6 +396,8 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Người duyệt")
     LEADER = "leader", _("Lãnh đạo")
     ADMIN = "admin", _("Quản trị")
+    # Manages the users and memberships of its own territory (accounts/), nothing else.
+    UNIT_ADMIN = "unit_admin", _("Quản trị đơn vị")
 
 
 class Membership(models.Model):
