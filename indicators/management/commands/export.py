@@ -2,6 +2,7 @@
 
 KIND is documents, tasks, targets or actuals, or `template` for the empty plan workbook.
 With --user the list is limited to what that user may see (plans.access.scope), as on the page.
+The page builds an .xlsx only up to EXPORT_XLSX_MAX_ROWS rows; this command has no such limit.
 """
 
 import sys
