@@ -49,22 +49,39 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _wait_for_worker_blocked(record_id: int, log, seconds: float = 60) -> None:
-    """Until the worker holding the record's lease waits on our table lock."""
+def _wait_for_worker_blocked(record_id: int, log, seconds: float = 60) -> int:
+    """Until the worker holding the record's lease waits on our table lock; its backend's pid."""
     deadline = time.monotonic() + seconds
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
             cursor.execute("SELECT pg_stat_clear_snapshot()")  # we are inside a transaction: see now
             cursor.execute(
-                "SELECT a.wait_event_type FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "SELECT a.wait_event_type, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                 "WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s AND l.granted",
                 [workbook.WORKER_LOCK_SPACE, record_id],
             )
             row = cursor.fetchone()
             if row and row[0] == "Lock":
-                return
+                return row[1]
             time.sleep(0.05)
     raise AssertionError(f"the import worker never reached the write: {log.read_text() if log.exists() else ''}")
+
+
+def _wait_for_backend_gone(pid: int, seconds: float = 30) -> None:
+    """Until PostgreSQL has ended a dead client's backend and released its locks (the lease among
+    them): the server notices a closed or killed client only when it next reads from it."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s)"
+                " OR EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s)", [pid, pid],
+            )
+            if not cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"the backend {pid} of a closed or killed worker was still there after {seconds} s")
 
 
 def _figures() -> dict:
@@ -103,13 +120,14 @@ def test_a_killed_import_worker_leaves_the_database_as_before_and_the_import_run
             cursor.execute(f"LOCK TABLE {Actual._meta.db_table} IN SHARE MODE")
         worker = workbook.launch_worker(claimed, "apply")
         try:
-            _wait_for_worker_blocked(record.pk, Path(claimed.file.path).with_suffix(".apply.log"))
+            backend = _wait_for_worker_blocked(record.pk, Path(claimed.file.path).with_suffix(".apply.log"))
             assert AuditEntry.objects.count() == audit_before  # its entries are written but not committed
             worker.send_signal(signal.SIGKILL)
             assert worker.wait(timeout=30) == -signal.SIGKILL
         finally:
             if worker.poll() is None:
                 worker.kill()
+    _wait_for_backend_gone(backend)  # released by our lock, it finds its client gone and rolls back
 
     assert _figures() == before
     assert AuditEntry.objects.count() == audit_before
@@ -136,12 +154,14 @@ def test_a_record_is_given_back_only_once_its_worker_has_gone(committed_country,
     monkeypatch.setattr(workbook, "WORKER_START_SECONDS", 0)
     record = ImportRecord.objects.create(file_name="actuals.csv", checksum="0" * 64, size=1, status=ImportStatus.APPLYING)
     worker = psycopg2.connect(_database_url())  # a worker's own session, holding the lease
+    backend = worker.get_backend_pid()
     try:
         with worker.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", [workbook.WORKER_LOCK_SPACE, record.pk])
         assert workbook.settle_abandoned(record).status == ImportStatus.APPLYING
     finally:
         worker.close()
+    _wait_for_backend_gone(backend)
     settled = workbook.settle_abandoned(record)
     assert (settled.status, settled.rows_done) == (ImportStatus.CHECKED, 0)
     assert "dừng giữa chừng" in settled.message
