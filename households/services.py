@@ -33,6 +33,7 @@ from households.models import (
     PovertyStandard,
     RegisterStat,
 )
+from households.register_coverage import complete_units, units_fed
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind
 from indicators.rollups import refresh_yearly_values
 from plans import workflow
@@ -451,6 +452,8 @@ class RecomputeResult:
     actuals_unchanged: int = 0
     actuals_deleted: int = 0
     actuals_kept: int = 0  # figures people entered for the same unit and year: never overwritten
+    actuals_replaced: int = 0  # illustrative figures of the same unit and year: the register's win
+    units_partly_synthetic: int = 0  # units a synthetic register covers in part: no figure written
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -489,7 +492,8 @@ def recompute_register(*, year: int) -> RecomputeResult:
 
     Households count in their commune of today's map and, through `legacy_commune`, in the
     commune of the map before 1/7/2025; regions follow the map the year's review ran on.
-    Writes RegisterStat rows and the register's actuals; figures people entered are left alone.
+    Writes RegisterStat rows and the register's actuals; figures people entered are left alone,
+    illustrative ones replaced. A figure is synthetic when any synthetic household entered it.
     """
     started = time.monotonic()
     standard = standard_for(year)
@@ -530,23 +534,8 @@ def recompute_register(*, year: int) -> RecomputeResult:
     nation_id = next(pk for pk, (_, level, _, _) in tree.items() if level == UnitLevel.NATION)
     current_map = year >= REORGANISATION_YEAR
     for key, commune_tally in tallies.items():
-        unit_id = abs(key)
-        chain = []
-        parent = unit_id
-        while parent is not None:
-            chain.append(parent)
-            parent = tree[parent][0]
-            if parent is not None and tree[parent][1] <= UnitLevel.REGION:
-                break
-        for pk in chain:
+        for pk in units_fed(key, tree, nation_id, current_map):
             totals.setdefault(pk, Tally(len(bits))).add(commune_tally)
-        province = chain[-1]
-        if (key > 0) == current_map:
-            region = tree[province][3]
-            if region is not None:
-                totals.setdefault(region, Tally(len(bits))).add(commune_tally)
-        if key > 0:
-            totals.setdefault(nation_id, Tally(len(bits))).add(commune_tally)
     result.units = len(totals)
     result.households = totals[nation_id].counts["total"] if nation_id in totals else 0
     result.seconds["roll_up"] = time.monotonic() - started - result.seconds["aggregate"]
@@ -567,7 +556,17 @@ def recompute_register(*, year: int) -> RecomputeResult:
         batch_size=2000,
     )
     result.seconds["stats"] = time.monotonic() - started - sum(result.seconds.values())
-    _write_actuals(year, {unit_id: t.counts for unit_id, t in totals.items()}, now, result)
+    # Figures that synthetic households enter are labelled synthetic, and written only for units
+    # the synthetic register covers whole (households.register_coverage says why).
+    complete = None
+    if any(t.counts["synthetic"] for t in totals.values()):
+        complete = complete_units(tallies, tree, nation_id, current_map)
+    figures = {
+        unit_id: t.counts for unit_id, t in totals.items()
+        if not t.counts["synthetic"] or unit_id in complete
+    }
+    result.units_partly_synthetic = len(totals) - len(figures)
+    _write_actuals(year, figures, now, result)
     result.seconds["actuals"] = time.monotonic() - started - sum(result.seconds.values())
     # The dashboards' table of yearly values, for the indicators the register feeds.
     refresh_yearly_values(
@@ -579,6 +578,9 @@ def recompute_register(*, year: int) -> RecomputeResult:
 
 
 def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: RecomputeResult) -> None:
+    """The register's actuals of the year: source SYNTHETIC where synthetic households entered the
+    figure, REGISTER otherwise. Figures people entered or imported for the same unit and year are
+    kept; illustrative ones are replaced (one figure per indicator, unit and year, the register's)."""
     indicators = dict(Indicator.objects.filter(code__in=REGISTER_INDICATORS).values_list("code", "pk"))
     missing = set(REGISTER_INDICATORS) - set(indicators)
     if missing:
@@ -588,10 +590,11 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
         total = counts["total"]
         if not total:
             continue
+        source = ActualSource.SYNTHETIC if counts["synthetic"] else ActualSource.REGISTER
         for code, name in RATE_INDICATORS.items():
-            wanted[(indicators[code], unit_id)] = (None, Decimal(counts[name]), Decimal(total))
+            wanted[(indicators[code], unit_id)] = (None, Decimal(counts[name]), Decimal(total), source)
         for code, name in COUNT_INDICATORS.items():
-            wanted[(indicators[code], unit_id)] = (Decimal(counts[name]), None, None)
+            wanted[(indicators[code], unit_id)] = (Decimal(counts[name]), None, None, source)
     existing = Actual.objects.filter(
         year=year, period_kind=PeriodKind.YEAR, period_number=0, indicator_id__in=indicators.values()
     ).values_list("pk", "indicator_id", "unit_id", "source", "value", "numerator", "denominator")
@@ -599,7 +602,13 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
     seen = set()
     for pk, indicator_id, unit_id, source, value, numerator, denominator in existing.iterator(chunk_size=10000):
         key = (indicator_id, unit_id)
-        if source != ActualSource.REGISTER:
+        if source == ActualSource.ILLUSTRATIVE:
+            if key in wanted:
+                seen.add(key)
+                writes.append(key)
+                result.actuals_replaced += 1
+            continue
+        if source not in REGISTER_SOURCES:
             if key in wanted:
                 result.actuals_kept += 1
             seen.add(key)
@@ -608,7 +617,7 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
             stale.append(pk)
             continue
         seen.add(key)
-        if (value, numerator, denominator) == wanted[key]:
+        if (value, numerator, denominator, source) == wanted[key]:
             result.actuals_unchanged += 1
         else:
             writes.append(key)
@@ -623,7 +632,7 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
             "indicator_id": indicator_id, "unit_id": unit_id, "year": year, "period_kind": PeriodKind.YEAR,
             "period_number": 0, "value": wanted[(indicator_id, unit_id)][0],
             "numerator": wanted[(indicator_id, unit_id)][1], "denominator": wanted[(indicator_id, unit_id)][2],
-            "source": ActualSource.REGISTER, "status": ReviewStatus.APPROVED, "reviewed_at": now,
+            "source": wanted[(indicator_id, unit_id)][3], "status": ReviewStatus.APPROVED, "reviewed_at": now,
             "created_at": now, "updated_at": now,
         }
         for indicator_id, unit_id in [*new, *writes]
@@ -638,7 +647,12 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
         )
 
 
-ACTUAL_UPDATE_FIELDS = ("value", "numerator", "denominator", "status", "reviewed_at", "updated_at")
+REGISTER_SOURCES = (ActualSource.REGISTER, ActualSource.SYNTHETIC)
+# An upsert overwrites these; the review fields reset what an illustrative figure it replaces carried.
+ACTUAL_UPDATE_FIELDS = (
+    "value", "numerator", "denominator", "source", "status", "reviewed_at", "updated_at",
+    "version", "is_late_correction", "correction_reason", "review_comment", "submitted_at",
+)
 
 
 def _copy_text(value) -> str:
