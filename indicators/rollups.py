@@ -53,18 +53,19 @@ def _own_figures(indicator_ids=None, years=None, unit_ids=None) -> None:
     effective = f"COALESCE(a.value, ROUND(a.numerator * 100.0 / a.denominator, {RATE_DECIMALS}))"
     approved, submitted = ReviewStatus.APPROVED, ReviewStatus.SUBMITTED
     params: list = [approved, approved, approved, submitted, False, 0, ActualSource.ILLUSTRATIVE,
-                    PeriodKind.YEAR, approved, submitted]
+                    ActualSource.SYNTHETIC, PeriodKind.YEAR, approved, submitted]
     where = "a.period_kind = %s AND a.status IN (%s, %s)"
     where += _in("a.indicator_id", indicator_ids, params) + _in("a.year", years, params) + _in("a.unit_id", unit_ids, params)
     sql = f"""
         INSERT INTO {_table(YearlyValue)} (indicator_id, unit_id, year, value, numerator, denominator,
-            pending_value, is_computed, children_count, is_late_correction, is_illustrative, actual_id)
+            pending_value, is_computed, children_count, is_late_correction, is_illustrative, is_synthetic,
+            actual_id)
         SELECT a.indicator_id, a.unit_id, a.year,
             CASE WHEN a.status = %s THEN {effective} END,
             CASE WHEN a.status = %s THEN a.numerator END,
             CASE WHEN a.status = %s THEN a.denominator END,
             CASE WHEN a.status = %s THEN {effective} END,
-            %s, %s, a.is_late_correction, a.source = %s, a.id
+            %s, %s, a.is_late_correction, a.source = %s, a.source = %s, a.id
         FROM {_table(Actual)} a
         WHERE {where}
     """
@@ -112,6 +113,7 @@ def _restore_approved(indicator_ids=None, years=None, unit_ids=None) -> None:
         row = rows.get(actual.pk) or YearlyValue(
             indicator_id=actual.indicator_id, unit_id=actual.unit_id, year=actual.year, actual=actual,
             is_late_correction=True, is_illustrative=actual.source == ActualSource.ILLUSTRATIVE,
+            is_synthetic=actual.source == ActualSource.SYNTHETIC,
         )
         row.value, row.numerator, row.denominator = approved.effective_value, approved.numerator, approved.denominator
         if row.value is not None:
@@ -123,9 +125,10 @@ def _decimal(text) -> Decimal | None:
 
 
 def _roll_up_to(parent_level: int, indicator_ids=None, years=None, parent_ids=None) -> None:
-    """Rows of units of `parent_level` without a figure of their own, from their units below."""
+    """Rows of units of `parent_level` without a figure of their own, from their units below
+    (illustrative, or synthetic, when any unit added up is)."""
     yv, unit, indicator = _table(YearlyValue), _table(AdministrativeUnit), _table(Indicator)
-    params: list = [Aggregation.RATIO] * 3 + [True, False, 1]
+    params: list = [Aggregation.RATIO] * 3 + [True, False, 1, 1]
     where = "yv.value IS NOT NULL AND p.level = %s AND c.level > p.level AND i.aggregation IN (%s, %s)"
     params += [parent_level, *COMBINABLE]
     where += _in("yv.indicator_id", indicator_ids, params) + _in("yv.year", years, params)
@@ -133,13 +136,15 @@ def _roll_up_to(parent_level: int, indicator_ids=None, years=None, parent_ids=No
     params += [Aggregation.RATIO]
     sql = f"""
         INSERT INTO {yv} (indicator_id, unit_id, year, value, numerator, denominator,
-            pending_value, is_computed, children_count, is_late_correction, is_illustrative, actual_id)
+            pending_value, is_computed, children_count, is_late_correction, is_illustrative, is_synthetic,
+            actual_id)
         SELECT yv.indicator_id, c.parent_id, yv.year,
             CASE WHEN i.aggregation = %s THEN ROUND(SUM(yv.numerator) * 100.0 / SUM(yv.denominator), {RATE_DECIMALS})
                  ELSE SUM(yv.value) END,
             CASE WHEN i.aggregation = %s THEN SUM(yv.numerator) END,
             CASE WHEN i.aggregation = %s THEN SUM(yv.denominator) END,
-            NULL, %s, COUNT(*), %s, MAX(CASE WHEN yv.is_illustrative THEN 1 ELSE 0 END) = %s, NULL
+            NULL, %s, COUNT(*), %s, MAX(CASE WHEN yv.is_illustrative THEN 1 ELSE 0 END) = %s,
+            MAX(CASE WHEN yv.is_synthetic THEN 1 ELSE 0 END) = %s, NULL
         FROM {yv} yv
         JOIN {unit} c ON c.id = yv.unit_id
         JOIN {unit} p ON p.id = c.parent_id
@@ -205,6 +210,7 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
         numerator_sum=Sum("numerator"),
         denominator_sum=Sum("denominator"),
         illustrative=Count("id", filter=Q(is_illustrative=True)),
+        synthetic=Count("id", filter=Q(is_synthetic=True)),
     )
     # (indicator, year, map, region or None for the nation) -> summed figures
     sums: dict[tuple, dict] = {}
@@ -212,13 +218,15 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
         for region in (g["unit__region_id"], None):
             key = (g["indicator_id"], g["year"], g["unit__admin_map"], region)
             s = sums.setdefault(key, {"aggregation": g["indicator__aggregation"], "n": 0, "fractions": 0,
-                                      "total": Decimal(0), "num": Decimal(0), "den": Decimal(0), "illustrative": 0})
+                                      "total": Decimal(0), "num": Decimal(0), "den": Decimal(0), "illustrative": 0,
+                                      "synthetic": 0})
             s["n"] += g["n"]
             s["fractions"] += g["fractions"]
             s["total"] += g["total"] or 0
             s["num"] += g["numerator_sum"] or 0
             s["den"] += g["denominator_sum"] or 0
             s["illustrative"] += g["illustrative"]
+            s["synthetic"] += g["synthetic"]
 
     rows = []
     wanted = {(i, y, region) for (i, y, _map, region) in sums}
@@ -243,7 +251,7 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
                 YearlyValue(
                     indicator_id=indicator_id, unit_id=unit_id, year=year, value=value, numerator=numerator,
                     denominator=denominator, is_computed=True, children_count=s["n"],
-                    is_illustrative=s["illustrative"] > 0,
+                    is_illustrative=s["illustrative"] > 0, is_synthetic=s["synthetic"] > 0,
                 )
             )
             break
@@ -300,7 +308,9 @@ def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
 
 def _added_up(rows) -> tuple | None:
     """What the roll-ups read of a unit's row: its approved figures."""
-    return rows.filter(value__isnull=False).values_list("value", "numerator", "denominator", "is_illustrative").first()
+    return rows.filter(value__isnull=False).values_list(
+        "value", "numerator", "denominator", "is_illustrative", "is_synthetic"
+    ).first()
 
 
 def _roll_up_above(indicator_id: int, unit_id: int, year: int) -> None:
