@@ -110,11 +110,12 @@ def target_figure(detail: TargetDetail) -> go.Figure:
             x=[p.year for p in points], y=[_f(v) for v in ys], mode="lines+markers", name=name,
             line={"color": colour, "dash": dash}, marker={"size": 8, "color": colour},
             text=[(_("chờ duyệt") if p.is_pending else _("đã duyệt")) + (", " + _("minh họa") if p.is_illustrative else "")
-                  for p in points],
+                  + (", " + _("giả lập") if p.is_synthetic else "") for p in points],
             hovertemplate="%{x}: %{y}<br>%{text}<extra></extra>",
         )
 
     illustrative = " (%s)" % _("minh họa") if status.is_illustrative else ""
+    illustrative += " (%s)" % _("giả lập") if status.is_synthetic else ""
     label = _("Lũy kế") if cumulative else _("Số liệu")
     own = [p for p in status.points if not p.from_successor]
     later = [p for p in status.points if p.from_successor]
@@ -162,8 +163,10 @@ def target_figure(detail: TargetDetail) -> go.Figure:
         layout["yaxis"]["tickformat"] = ",d"  # 80.000, not 80k
     if status.merger and any(p.from_successor for p in status.points):
         _vline(layout, status.merger.first_year - 0.5, SUCCESSOR, _("Sáp nhập %(date)s") % {"date": status.merger.date_text})
-    if status.is_illustrative:
-        _note(layout, _("SỐ LIỆU MINH HỌA"))
+    notes = [_("SỐ LIỆU MINH HỌA")] if status.is_illustrative else []
+    notes += [_("SỐ LIỆU GIẢ LẬP")] if status.is_synthetic else []
+    if notes:
+        _note(layout, ", ".join(notes))
     return go.Figure(data=traces, layout=layout)
 
 
@@ -191,6 +194,7 @@ def comparison_figure(comp: Comparison) -> go.Figure:
         "name": comp.indicator.name,
     }
     suffix = " – " + _("SỐ LIỆU MINH HỌA") if comp.illustrative else ""
+    suffix += " – " + _("SỐ LIỆU GIẢ LẬP") if comp.synthetic else ""
     if progress and comp.benchmark is not None:
         what = _("%(kind)s so với chỉ tiêu %(target)s") % {
             "kind": comp.benchmark.get_kind_display(), "target": f"{comp.benchmark.document.number} {comp.benchmark.code}"}

@@ -176,6 +176,7 @@ class Point:
     denominator: Decimal | None = None
     from_successor: bool = False
     used: bool = True
+    is_synthetic: bool = False  # computed from synthetic households (generate_register)
 
     @property
     def shown(self) -> Decimal | None:
@@ -188,7 +189,7 @@ class Point:
 
 POINT_FIELDS = (
     "indicator_id", "unit_id", "year", "value", "pending_value", "is_late_correction", "is_illustrative",
-    "is_computed", "children_count", "actual_id", "numerator", "denominator",
+    "is_computed", "children_count", "actual_id", "numerator", "denominator", "is_synthetic",
 )
 
 
@@ -207,12 +208,13 @@ def load_points(user, indicator_ids, unit_ids, options: Options) -> dict[tuple[i
     if not indicator_ids or not unit_ids:
         return out
     for (indicator_id, unit_id, year, value, pending, late, illustrative, computed, children, actual_id,
-         numerator, denominator) in values_query(user, indicator_ids, unit_ids, options):
+         numerator, denominator, synthetic) in values_query(user, indicator_ids, unit_ids, options):
         pending = pending if options.include_pending else None
         if value is None and pending is None:
             continue
         out[(indicator_id, unit_id)][year] = Point(
-            year, value, pending, unit_id, late, illustrative, computed, children, actual_id, numerator, denominator
+            year, value, pending, unit_id, late, illustrative, computed, children, actual_id, numerator, denominator,
+            is_synthetic=synthetic,
         )
     return out
 
@@ -285,6 +287,7 @@ class TargetStatus:
     compare: list[tuple[AdministrativeUnit, dict[int, Point]]] = field(default_factory=list)
     uses_pending: bool = False
     is_illustrative: bool = False
+    is_synthetic: bool = False
 
     @property
     def status(self) -> EvaluationStatus:
@@ -368,6 +371,7 @@ def judge(target: Target, points: dict[tuple[int, int], dict[int, Point]], merge
         compare=compare,
         uses_pending=any(p.is_pending for p in used + compared),
         is_illustrative=any(p.is_illustrative for p in used + compared),
+        is_synthetic=any(p.is_synthetic for p in used + compared),
     )
 
 
@@ -634,6 +638,7 @@ class Dashboard:
     illustrative: bool
     pending: bool
     homes: list[AdministrativeUnit]
+    synthetic: bool = False
 
     @property
     def keep(self) -> list[tuple[str, object]]:
@@ -665,6 +670,7 @@ def leader_dashboard(user, unit: AdministrativeUnit, options: Options) -> Dashbo
         unit=unit, options=options, groups=groups, documents=list(documents.values()),
         tasks=task_summary(user, unit, options.year), illustrative=any(s.is_illustrative for s in statuses),
         pending=any(s.uses_pending for s in statuses), homes=home_units(user),
+        synthetic=any(s.is_synthetic for s in statuses),
     )
 
 
@@ -895,6 +901,7 @@ class Comparison:
     chart_metric: str  # "gia_tri" (the year's figures) or "tien_do" (what the benchmark judges)
     illustrative: bool
     crumbs: list[AdministrativeUnit]
+    synthetic: bool = False
 
     @property
     def has_maps(self) -> bool:
@@ -1013,6 +1020,7 @@ def comparison(user, indicator: Indicator, parent: AdministrativeUnit, options: 
         parent_point=points.get((indicator.pk, parent.pk), {}).get(options.year), sort=sort, descending=descending,
         chart_metric=metric,
         illustrative=any(r.point and r.point.is_illustrative for r in rows), crumbs=crumbs,
+        synthetic=any(r.point and r.point.is_synthetic for r in rows),
     )
 
 
@@ -1055,6 +1063,7 @@ class Cascade:
     checks: list[AddUp]
     options: Options
     illustrative: bool
+    synthetic: bool = False
 
 
 def _better(target) -> str:
@@ -1164,7 +1173,8 @@ def cascade(user, target_id: int, options: Options) -> Cascade:
         if parent:
             parent.children.append(node)
     checks = _checks(user, [n for n in flat if n.children], options)
-    return Cascade(nodes[root.pk], flat, checks, options, any(n.status.is_illustrative for n in flat))
+    return Cascade(nodes[root.pk], flat, checks, options, any(n.status.is_illustrative for n in flat),
+                   any(n.status.is_synthetic for n in flat))
 
 
 def _checks(user, parents: list[CascadeNode], options: Options) -> list[AddUp]:
@@ -1232,6 +1242,7 @@ class IpttCell:
     pending: bool = False
     illustrative: bool = False
     late: bool = False
+    synthetic: bool = False
 
 
 @dataclass
@@ -1249,6 +1260,7 @@ class Iptt:
     rows: list[IpttRow]
     options: Options
     illustrative: bool
+    synthetic: bool = False
 
 
 def _percent(actual: Decimal | None, planned: Decimal | None, higher: bool) -> Decimal | None:
@@ -1313,7 +1325,7 @@ def _iptt_row(status: TargetStatus, years: list[int]) -> IpttRow:
         cells.append(IpttCell(
             planned, actual, _percent(actual, planned, higher),
             pending=bool(point and point.is_pending), illustrative=bool(point and point.is_illustrative),
-            late=bool(point and point.is_late_correction),
+            late=bool(point and point.is_late_correction), synthetic=bool(point and point.is_synthetic),
         ))
     return IpttRow(status, cells, unit, measure)
 
@@ -1330,7 +1342,8 @@ def iptt(user, document_id: int, options: Options) -> Iptt:
     last = max(final_year(t) for t in targets)
     years = list(range(first, last + 1))
     rows = [_iptt_row(status, years) for status in statuses]
-    return Iptt(document, years, rows, options, any(s.is_illustrative for s in statuses))
+    return Iptt(document, years, rows, options, any(s.is_illustrative for s in statuses),
+                any(s.is_synthetic for s in statuses))
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -1360,6 +1373,8 @@ def iptt_workbook(table: Iptt) -> bytes:
         note = f"Năm đánh giá {table.options.year}; gồm cả số liệu chờ duyệt (đánh dấu *)"
     if table.illustrative:
         note += ". CÓ SỐ LIỆU MINH HỌA, KHÔNG PHẢI SỐ LIỆU THẬT"
+    if table.synthetic:
+        note += ". CÓ SỐ LIỆU GIẢ LẬP (TÍNH TỪ SỔ HỘ GIẢ LẬP), KHÔNG PHẢI SỐ LIỆU THẬT"
     sheet.append([safe_cell(note)])
     fixed = ["Mã chỉ tiêu", "Chỉ số", "Địa bàn", "Mức chỉ tiêu", "Kỳ", "Đại lượng", "Đơn vị"]
     header = fixed + [f"{y} {part}" for y in table.years for part in ("chỉ tiêu", "thực hiện", "% đạt")]
@@ -1383,6 +1398,8 @@ def iptt_workbook(table: Iptt) -> bytes:
             notes.append("có số liệu sửa sau khi đã duyệt")
         if any(c.illustrative for c in row.cells):
             notes.append("số liệu minh họa")
+        if any(c.synthetic for c in row.cells):
+            notes.append("số liệu giả lập")
         values += [str(row.status.status.label), row.status.evaluation.explanation, "; ".join(n for n in notes if n)]
         sheet.append([safe_cell(float(v) if isinstance(v, Decimal) else v) for v in values])
     for index in range(1, len(header) + 1):
