@@ -1,7 +1,8 @@
 """Forms of the reporting pages: they read what the user typed; the rules live in the services.
 
 Numbers are typed the Vietnamese way ("1.500.000", "1,84") and read with plans.text.parse_number;
-dates as dd/mm/yyyy. Files are checked by services.validate_evidence before anything is saved.
+dates as dd/mm/yyyy. Files are checked by the upload guard (common.uploads, through
+services.validate_evidence) before anything is saved.
 """
 
 from django import forms
@@ -65,7 +66,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class EvidenceField(forms.FileField):
-    """Zero or more evidence files, each checked by the service's rules (type, signature, size)."""
+    """Zero or more evidence files, each checked by the upload guard (size, type by content, zip, XML)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"}))

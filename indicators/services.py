@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from common import uploads
 from indicators import closures
 from indicators.models import (
     Actual,
@@ -34,18 +35,7 @@ COUNT_UNITS = {
 }
 RATE_UNITS = {MeasureUnit.PERCENT}
 
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-# Extension -> the file's first bytes. Office files are zip (new) or OLE2 (old) containers.
-EVIDENCE_SIGNATURES = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-    ".doc": (b"\xd0\xcf\x11\xe0",),
-    ".xls": (b"\xd0\xcf\x11\xe0",),
-}
+MAX_EVIDENCE_BYTES = uploads.MAX_EVIDENCE_BYTES
 
 
 def validate_figure(
@@ -205,18 +195,11 @@ def task_agency_ids(task: Task) -> set[int]:
 
 
 def validate_evidence(upload: UploadedFile) -> None:
-    name = upload.name or ""
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if upload.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"evidence": f"Tệp “{name}” quá lớn ({upload.size // (1024 * 1024)} MB); tối đa 10 MB."})
-    signatures = EVIDENCE_SIGNATURES.get(suffix)
-    if signatures is None:
-        raise ValidationError({"evidence": f"Tệp “{name}” không được nhận: chỉ nhận PDF, Word, Excel, JPEG hoặc PNG."})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(signature) for signature in signatures):
-        raise ValidationError({"evidence": f"Nội dung tệp “{name}” không đúng định dạng {suffix[1:].upper()}."})
+    """The upload guard (common.uploads): size, type by content, zip bomb, XML entities."""
+    try:
+        uploads.check_upload(upload, name=upload.name or "", policy=uploads.EVIDENCE)
+    except uploads.UploadRefused as refusal:
+        raise ValidationError({"evidence": str(refusal)}) from None
 
 
 @transaction.atomic

@@ -5,16 +5,16 @@ upload page and `manage.py import_workbook` all go through `import_workbook`. Th
 sheets go row by row through the django-import-export resources; the actuals sheet, which may
 hold every commune's yearly figures, goes through the bulk path (indicators.bulk_actuals).
 
-Reading an uploaded file (`read_upload`) refuses hostile files before anything parses them:
-over the size cap, a zip whose members inflate out of proportion (a zip bomb), XML with a
-DOCTYPE or entities (openpyxl itself parses through defusedxml, which refuses them too).
+Reading an uploaded file (`read_upload`) refuses hostile files before anything parses them,
+through the one upload guard (common.uploads): over the size cap, content that is not what its
+suffix says, a zip whose members inflate out of proportion (a zip bomb), XML with a DOCTYPE or
+entities (openpyxl itself parses through defusedxml, which refuses them too).
 Cell-level problems (wrong headers, formulas where values are expected) are reported like any
 other error, by sheet, row and column, and nothing is written.
 """
 
 import csv
 import hashlib
-import io
 import subprocess
 import sys
 import tempfile
@@ -35,6 +35,7 @@ from django.utils import timezone
 from import_export.resources import ModelResource
 from openpyxl.utils import get_column_letter
 
+from common import uploads
 from indicators.resources import ActualResource, IndicatorResource, TargetResource
 from plans.models import ImportRecord, ImportStatus
 from plans.resources import (
@@ -84,12 +85,7 @@ MAX_CHANGES_KEPT = 500
 
 
 def max_upload_bytes() -> int:
-    return getattr(settings, "WORKBOOK_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
-
-
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
-MAX_ZIP_RATIO = 100  # an xlsx inflates 5–20 times; a zip bomb thousands of times
-MAX_ZIP_MEMBERS = 500
+    return uploads.PLAN_WORKBOOK.max_bytes()
 
 
 def sheet_headers(name: str) -> list[str]:
@@ -256,84 +252,26 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _refuse_xml_tricks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    """A workbook's XML never needs a DOCTYPE; entity declarations are how XML bombs work."""
-    tail = b""
-    with archive.open(member) as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            window = tail + chunk
-            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                raise WorkbookRefused(
-                    f"Tệp bị từ chối: phần “{member.filename}” khai báo DOCTYPE/ENTITY trong XML "
-                    "(có thể là tệp độc hại). Hãy lưu lại bảng tính bằng Excel hoặc LibreOffice rồi tải lên."
-                )
-            tail = chunk[-16:]
-
-
-def inspect_zip(path: Path, *, csv_only: bool = False) -> None:
-    """Refuse zip bombs and XML tricks before openpyxl (or the CSV reader) opens the archive."""
-    compressed = path.stat().st_size
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise WorkbookRefused("Tệp bị từ chối: không đọc được tệp .xlsx (tệp hỏng hoặc không phải bảng tính Excel).") from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise WorkbookRefused(f"Tệp bị từ chối: có {len(members)} thành phần, quá nhiều cho một bảng tính.")
-        inflated = sum(m.file_size for m in members)
-        if inflated > MAX_UNCOMPRESSED_BYTES or inflated > MAX_ZIP_RATIO * max(compressed, 64 * 1024):
-            raise WorkbookRefused(
-                f"Tệp bị từ chối: khi giải nén tệp nặng {inflated // (1024 * 1024)} MB, gấp hơn {MAX_ZIP_RATIO} lần "
-                "tệp tải lên (dấu hiệu “bom nén”)."
-            )
-        for member in members:
-            if csv_only and not member.filename.lower().endswith(".csv"):
-                raise WorkbookRefused("Tệp bị từ chối: tệp nén chỉ được chứa các tệp CSV.")
-            if member.filename.lower().endswith((".xml", ".rels", ".vml")):
-                _refuse_xml_tricks(archive, member)
+def _refused(refusal: uploads.UploadRefused) -> WorkbookRefused:
+    return WorkbookRefused(str(refusal))
 
 
 def _check_utf8(path: Path) -> None:
-    """UTF-8 text without NUL: UTF-16 saved without its mark reads as UTF-8 with a NUL after every
-    letter, and PostgreSQL refuses NUL in text (a lookup of such a cell would fail in English)."""
-    decoder = io.TextIOWrapper(path.open("rb"), encoding="utf-8-sig", newline="")
     try:
-        while chunk := decoder.read(1 << 20):
-            if "\x00" in chunk:
-                raise WorkbookRefused(
-                    "Tệp CSV bị từ chối: có ký tự NUL (thường do lưu dạng UTF-16); hãy lưu lại với “CSV UTF-8”."
-                )
-    except UnicodeDecodeError:
-        raise WorkbookRefused("Tệp CSV bị từ chối: phải lưu với bảng mã UTF-8 (trong Excel: “CSV UTF-8”).") from None
-    finally:
-        decoder.close()
+        uploads.check_csv_text(path, name=path.name)
+    except uploads.UploadRefused as refusal:
+        raise _refused(refusal) from None
 
 
 def inspect_file(path: Path, original_name: str) -> None:
-    """Everything that refuses a file as a whole, before any sheet is parsed."""
-    size = path.stat().st_size
-    if size > max_upload_bytes():
-        raise WorkbookRefused(
-            f"Tệp bị từ chối: nặng {size / 1024 / 1024:.1f} MB, vượt giới hạn {max_upload_bytes() // (1024 * 1024)} MB."
-        )
-    suffix = Path(original_name).suffix.lower()
-    with path.open("rb") as f:
-        head = f.read(8)
-    if suffix == ".xlsx":
-        if not head.startswith(b"PK\x03\x04"):
-            raise WorkbookRefused("Tệp bị từ chối: nội dung không phải bảng tính .xlsx (dù đuôi tệp là .xlsx).")
-        inspect_zip(path)
-    elif suffix == ".csv":
-        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")):
-            raise WorkbookRefused("Tệp bị từ chối: nội dung không phải văn bản CSV.")
-        if sheet_for_name(Path(original_name).stem) is None:
-            raise WorkbookRefused(_csv_name_message(original_name))
-        _check_utf8(path)
-    elif suffix == ".zip":
-        inspect_zip(path, csv_only=True)
-    else:
-        raise WorkbookRefused("Tệp bị từ chối: chỉ nhận bảng tính .xlsx hoặc tệp .csv (mỗi sheet một tệp).")
+    """Everything that refuses a file as a whole, before any sheet is parsed: the upload guard
+    (common.uploads: size, type by content, zip bomb, XML entities, UTF-8), then the sheet's name."""
+    try:
+        suffix = uploads.check_upload(path, name=original_name, policy=uploads.PLAN_WORKBOOK)
+    except uploads.UploadRefused as refusal:
+        raise _refused(refusal) from None
+    if suffix == ".csv" and sheet_for_name(Path(original_name).stem) is None:
+        raise WorkbookRefused(_csv_name_message(original_name))
 
 
 def _csv_name_message(name: str) -> str:
@@ -777,12 +715,11 @@ def store_upload(*, user, files: list) -> ImportRecord:
     """
     if not files:
         raise WorkbookRefused("Hãy chọn một tệp .xlsx hoặc các tệp .csv.")
-    total = sum(upload.size for upload in files)
-    if total > max_upload_bytes():
-        raise WorkbookRefused(
-            f"Tệp bị từ chối: nặng {total / 1024 / 1024:.1f} MB, vượt giới hạn {max_upload_bytes() // (1024 * 1024)} MB."
-        )
     names = [Path(upload.name).name for upload in files]
+    try:
+        uploads.check_size(sum(upload.size for upload in files), name=", ".join(names), limit=max_upload_bytes())
+    except uploads.UploadRefused as refusal:
+        raise _refused(refusal) from None
     with tempfile.TemporaryDirectory(prefix="povertyplan-upload-") as folder:
         saved = []
         for name, upload in zip(names, files):
