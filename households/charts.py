@@ -5,6 +5,8 @@ classes since the previous review, and the rates year by year. Drawn in the page
 served from our own static files.
 """
 
+import math
+
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
@@ -12,7 +14,9 @@ from households.models import LivingClass, RegisterStat
 
 CLASS_ORDER = [LivingClass.POOR, LivingClass.NEAR_POOR, LivingClass.MIDDLE, LivingClass.NOT_POOR]
 COLOURS = {LivingClass.POOR: "#b42318", LivingClass.NEAR_POOR: "#f0b429", LivingClass.MIDDLE: "#0b5cad", LivingClass.NOT_POOR: "#2f8132"}
-LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), font=dict(family="system-ui, sans-serif", size=13), height=380)
+SEPARATORS = ",."  # Plotly's (decimal, thousands): 2,62% and 1.250 hộ, the Vietnamese way
+LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), font=dict(family="system-ui, sans-serif", size=13), height=380,
+              separators=SEPARATORS)
 
 
 def _percent(part: int, whole: int) -> float:
@@ -61,23 +65,47 @@ def movement_sankey(stat: RegisterStat) -> str:
     return figure.to_json()
 
 
+def _headroom(values: list[float], floor: float) -> float:
+    """The top of an axis that starts at 0: above the highest value with room for its marker."""
+    return max(max(values, default=0) * 1.15, floor)
+
+
+def _whole_step(top: float) -> int:
+    """A tick step of 1, 2 or 5 × 10ⁿ households giving about five ticks up to `top`."""
+    step = 1
+    while top / step > 6:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step
+
+
 def rate_series(series: list[RegisterStat]) -> str:
-    """Poor and near-poor rates year by year, with households escaped, new poor and fallen back."""
+    """Poor and near-poor rates year by year, with households escaped, new poor and fallen back.
+
+    Both axes are fixed from 0 to above the highest value and markers are drawn over the axes, so
+    no line or marker is cut at the plot's edge (a rate of 0 sits on the axis, visible).
+    """
     years = [s.year for s in series]
+    poor = [_percent(s.poor, s.total) for s in series]
+    near_poor = [_percent(s.near_poor, s.total) for s in series]
+    moves = [s.escaped for s in series] + [s.new_poor for s in series] + [s.fallen_back for s in series]
+    moves_step = _whole_step(_headroom(moves, 5))
+    moves_top = math.ceil(_headroom(moves, 5) / moves_step) * moves_step
     figure = go.Figure(
         [
-            go.Scatter(x=years, y=[_percent(s.poor, s.total) for s in series], name=_("Tỷ lệ hộ nghèo (%)"),
-                       mode="lines+markers", line_color=COLOURS[LivingClass.POOR]),
-            go.Scatter(x=years, y=[_percent(s.near_poor, s.total) for s in series], name=_("Tỷ lệ hộ cận nghèo (%)"),
-                       mode="lines+markers", line_color=COLOURS[LivingClass.NEAR_POOR]),
+            go.Scatter(x=years, y=poor, name=_("Tỷ lệ hộ nghèo (%)"), mode="lines+markers", cliponaxis=False,
+                       line_color=COLOURS[LivingClass.POOR]),
+            go.Scatter(x=years, y=near_poor, name=_("Tỷ lệ hộ cận nghèo (%)"), mode="lines+markers", cliponaxis=False,
+                       line_color=COLOURS[LivingClass.NEAR_POOR]),
             go.Bar(x=years, y=[s.escaped for s in series], name=_("Thoát nghèo"), yaxis="y2", marker_color="#2f8132", opacity=0.5),
             go.Bar(x=years, y=[s.new_poor for s in series], name=_("Nghèo phát sinh"), yaxis="y2", marker_color="#c65d21", opacity=0.5),
             go.Bar(x=years, y=[s.fallen_back for s in series], name=_("Tái nghèo"), yaxis="y2", marker_color="#7b1fa2", opacity=0.5),
         ],
         layout=dict(
-            LAYOUT, title=_("Tỷ lệ và biến động theo năm"), legend=dict(orientation="h"),
-            xaxis=dict(dtick=1), yaxis=dict(ticksuffix="%", rangemode="tozero"),
-            yaxis2=dict(overlaying="y", side="right", rangemode="tozero", title=_("hộ")), barmode="group",
+            LAYOUT, title=_("Tỷ lệ và biến động theo năm"), legend=dict(orientation="h"), barmode="group",
+            xaxis=dict(dtick=1, tickformat="d", range=[min(years, default=0) - 0.5, max(years, default=0) + 0.5]),
+            yaxis=dict(ticksuffix="%", range=[0, _headroom(poor + near_poor, 1)], tickformat=",.2~f"),
+            yaxis2=dict(overlaying="y", side="right", range=[0, moves_top], dtick=moves_step, tickformat=",d",
+                        showgrid=False, title=_("hộ")),
         ),
     )
     return figure.to_json()

@@ -249,6 +249,20 @@ class HouseholdReview(models.Model):
     def __str__(self) -> str:
         return f"{self.household.code} {self.year}: {self.get_living_class_display()}"
 
+    @property
+    def movement_label(self) -> str:
+        """What the movement column shows: a first review has nothing to compare with ("no change" would mislead)."""
+        return movement_label(self.movement, self.previous_class)
+
+
+def movement_label(movement: str, previous_class: str) -> str:
+    if not previous_class:
+        return str(FIRST_REVIEW)
+    return str(Movement(movement or "").label)
+
+
+FIRST_REVIEW = _("Lần rà soát đầu")
+
 
 class RegisterStat(models.Model):
     """The register's figures of one unit (commune, district, province, region, nation) and year.

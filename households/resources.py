@@ -16,7 +16,9 @@ from django.db import transaction
 from import_export import fields, resources
 from import_export.widgets import Widget
 
+from common import uploads
 from households import services
+from households.commune_figures import refresh_commune
 from households.models import Area, Cause, Household, HouseholdReview, LivingClass
 from plans import access, workflow
 from plans.access import Action
@@ -293,6 +295,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     years: set[int] = field(default_factory=set)
     households: int = 0
+    figures_refreshed: bool = False  # the communes' figures follow at once (a small import)
 
     @property
     def has_errors(self) -> bool:
@@ -320,33 +323,34 @@ def _collect_errors(resource: ReviewListResource, result) -> list[RowError]:
     return sorted(errors, key=lambda e: e.row)
 
 
-CSV_ENCODING_ERROR = "Tệp CSV phải lưu với bảng mã UTF-8 (trong Excel: “CSV UTF-8”); tệp này dùng bảng mã khác."
-CSV_NUL_ERROR = "Tệp CSV có ký tự NUL (thường do lưu dạng UTF-16); hãy lưu lại với bảng mã UTF-8 (“CSV UTF-8”)."
-
-
 def read_file(upload) -> tablib.Dataset:
-    """A review list from an .xlsx or .csv file (UTF-8), with at least one row under its headers."""
-    name = (getattr(upload, "name", "") or "").lower()
+    """A review list from an .xlsx or .csv file (UTF-8), with at least one row under its headers.
+
+    The upload guard (common.uploads) refuses a hostile or mistyped file before anything parses it.
+    """
+    name = getattr(upload, "name", "") or ""
+    try:
+        suffix = uploads.check_upload(upload, name=name, policy=uploads.REVIEW_LIST)
+    except uploads.UploadRefused as refusal:
+        raise ValidationError({"file": str(refusal)}) from None
     content = upload.read()
-    if name.endswith(".xlsx"):
+    if suffix == ".xlsx":
         dataset = tablib.Dataset().load(content, format="xlsx")
-    elif name.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError({"file": CSV_ENCODING_ERROR}) from None
-        if "\x00" in text:  # UTF-16 without its mark decodes, with a NUL after every letter
-            raise ValidationError({"file": CSV_NUL_ERROR})
-        dataset = tablib.Dataset().load(text, format="csv")
     else:
-        raise ValidationError({"file": "Chỉ nhận tệp .xlsx hoặc .csv."})
+        dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
     if not dataset.height:
         raise ValidationError({"file": "Tệp không có dòng nào dưới dòng tiêu đề cột."})
     return dataset
 
 
+# Communes × years whose figures an import refreshes itself (about a second each); a larger
+# list (a province's) waits for recompute_register, as the page says.
+REFRESH_AFTER_IMPORT = 3
+
+
 def import_review_list(dataset: tablib.Dataset, *, user, dry_run: bool = False) -> ImportResult:
-    """Import a review list in one transaction: any error (or a dry run) writes nothing."""
+    """Import a review list in one transaction: any error (or a dry run) writes nothing. The
+    figures of a commune or two are brought up to date in the same transaction."""
     result = ImportResult()
     resource = ReviewListResource(user=user)
     try:
@@ -363,6 +367,12 @@ def import_review_list(dataset: tablib.Dataset, *, user, dry_run: bool = False) 
             result.households = len(resource.touched_households)
             if dry_run or result.errors:
                 raise _RollBack
+            communes = AdministrativeUnit.objects.filter(households__pk__in=resource.touched_households).distinct()
+            if len(communes) * len(result.years) <= REFRESH_AFTER_IMPORT:
+                for commune in communes:
+                    for year in sorted(result.years):
+                        refresh_commune(commune=commune, year=year)
+                result.figures_refreshed = True
     except _RollBack:
         pass
     return result

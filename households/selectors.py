@@ -17,9 +17,9 @@ from households.models import (
     HouseholdAccessLog,
     HouseholdReview,
     LivingClass,
-    Movement,
     PovertyStandard,
     RegisterStat,
+    movement_label,
 )
 from plans import access
 from plans.access import Action
@@ -92,7 +92,6 @@ class HouseholdRow:
 
 
 CLASS_LABELS = dict(LivingClass.choices)
-MOVEMENT_LABELS = {value: label for value, label in Movement.choices if value}
 
 
 def commune_households(user, commune: AdministrativeUnit, filters: ListFilters, page_number=1) -> tuple[Page, list[HouseholdRow]]:
@@ -104,6 +103,7 @@ def commune_households(user, commune: AdministrativeUnit, filters: ListFilters, 
         .annotate(
             r_class=F("this_year__living_class"), r_income=F("this_year__income"), r_score=F("this_year__score_a"),
             r_count=F("this_year__deprivation_count"), r_movement=F("this_year__movement"),
+            r_previous=F("this_year__previous_class"),
         )
     )
     if filters.living_class == NOT_REVIEWED:
@@ -140,7 +140,7 @@ def commune_households(user, commune: AdministrativeUnit, filters: ListFilters, 
             score_a=h.r_score,
             deprivation_count=h.r_count,
             movement=h.r_movement or "",
-            movement_label=str(MOVEMENT_LABELS.get(h.r_movement or "", "")),
+            movement_label=movement_label(h.r_movement, h.r_previous) if h.r_class else "",
             masked_id=mask_digits(h.head_id_number),
             masked_phone=mask_digits(h.phone),
         )

@@ -290,9 +290,14 @@ def save_household(
     return household
 
 
+URBAN_KINDS = ("phường", "thị trấn")
+
+
 def default_area(commune: AdministrativeUnit) -> str:
-    """Phường (and thị trấn) are urban, xã and đặc khu rural: the default for a new household."""
-    return Area.URBAN if commune.division_type in {"phường", "thị trấn"} else Area.RURAL
+    """Phường (and thị trấn) are urban, xã and đặc khu rural: the default for a new household.
+    Read from the unit's kind, or from its name ("Phường Vị Thanh") where the kind was not loaded."""
+    kind = (commune.division_type or commune.name or "").strip().lower()
+    return Area.URBAN if kind.startswith(URBAN_KINDS) else Area.RURAL
 
 
 def next_household_code(commune: AdministrativeUnit) -> str:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("ho-ngheo/", views.register_home, name="register_home"),
     path("ho-ngheo/dia-ban/<int:unit_id>/", views.register_dashboard, name="register_dashboard"),
     path("ho-ngheo/tinh-lai/", views.register_recompute, name="register_recompute"),
+    path("ho-ngheo/xa/<int:commune_id>/tinh-lai/", views.commune_refresh, name="commune_refresh"),
     path("ho-ngheo/chuan-ngheo/", views.standard_list, name="standard_list"),
     path("ho-ngheo/xa/<int:commune_id>/ho/", views.household_list, name="household_list"),
     path("ho-ngheo/xa/<int:commune_id>/xuat/", views.household_export, name="household_export"),

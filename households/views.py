@@ -9,6 +9,7 @@ household page and each export is logged. Leaders see the territory dashboards: 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households import charts, resources, selectors, services
+from households import charts, commune_figures, resources, selectors, services
 from households.forms import HouseholdForm, ImportForm, ListFilterForm, ReviewForm
 from households.models import AccessAction, HouseholdReview, PovertyStandard, RegisterStat
 from indicators.forms import add_service_errors
@@ -73,6 +74,8 @@ def register_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_view_households": unit.level == UnitLevel.COMMUNE and unit.admin_map == AdminMap.CURRENT
         and access.can(request.user, Action.VIEW_HOUSEHOLDS, unit=unit),
         "can_recompute": _is_admin(request.user),
+        "can_refresh_commune": unit.level == UnitLevel.COMMUNE and unit.admin_map == AdminMap.CURRENT
+        and access.can(request.user, Action.KEEP_REGISTER, unit=unit),
         "parent": unit.parent if unit.parent_id else None,
     }
     return render(request, "households/dashboard.html", context)
@@ -95,6 +98,22 @@ def register_recompute(request: HttpRequest) -> HttpResponse:
     if not (next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})):
         next_url = reverse("register_home")  # not a view name, another host or javascript:
     return redirect(next_url)
+
+
+@login_required
+@require_POST
+def commune_refresh(request: HttpRequest, commune_id: int) -> HttpResponse:
+    """A commune officer brings the commune's figures up to date (after a large import, say)."""
+    commune = _commune_for_households(request, commune_id, Action.KEEP_REGISTER)
+    year = _year(request.POST.get("nam"))
+    try:
+        with transaction.atomic():
+            commune_figures.refresh_commune(commune=commune, year=year)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Đã tính lại số liệu năm %(year)s của %(commune)s.") % {"year": year, "commune": commune.name})
+    return redirect(f"{reverse('register_dashboard', args=[commune.pk])}?nam={year}")
 
 
 @login_required
@@ -256,7 +275,7 @@ def review_edit(request: HttpRequest, household_id: int, year: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            saved = services.save_review(
+            saved = commune_figures.save_review_and_refresh(
                 user=request.user, household=household, year=year, deprivations=data["deprivations"],
                 income=data["income"], score_a=data["score_a"], cause=data["cause"], exit_plan=data["exit_plan"],
                 support=data["support"], decision=data["decision"],
@@ -264,8 +283,8 @@ def review_edit(request: HttpRequest, household_id: int, year: int) -> HttpRespo
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Đã lưu kết quả rà soát năm %(year)s: %(class)s.")
-                             % {"year": year, "class": saved.get_living_class_display()})
+            messages.success(request, _("Đã lưu kết quả rà soát năm %(year)s: %(class)s. Số liệu của %(commune)s đã được tính lại.")
+                             % {"year": year, "class": saved.get_living_class_display(), "commune": household.commune.name})
             return redirect("household_detail", household.pk)
     context = {"form": form, "household": household, "year": year, "standard": standard, "review": review}
     return render(request, "households/review_form.html", context)
