@@ -47,9 +47,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "plans",
     "indicators",
     "households",
+    "accounts",
     # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's.
     "import_export",
 ]
@@ -63,6 +67,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleSessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # After OTPMiddleware: who owes a second factor reaches only its pages.
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A view that meets a locked SQLite database runs again, then gets a 503 page, never a 500.
@@ -154,6 +162,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Security: strict defaults when DEBUG is off; `manage.py check --deploy` stays clean.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# A session unused this long (seconds) is logged out (accounts.middleware); SESSION_COOKIE_AGE stays
+# the absolute limit.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+# Password reset and invitation links stop working after this long (seconds), or once used.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3600)))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -178,6 +191,27 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Second factor (django-otp): authenticator apps (TOTP) and single-use recovery codes. Who must
+# have one: accounts.selectors.SECOND_FACTOR_ROLES. Wrong codes slow further tries down (1 s, 2 s, 4 s…).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "povertyplan")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# E-mail (password reset, invitations, notices): SMTP when EMAIL_HOST is set or in production;
+# otherwise (development, the demo) messages are printed on the console. Tests keep them in memory.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST or PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "povertyplan <no-reply@localhost>")
 
 LOGGING = {
     "version": 1,

@@ -104,3 +104,55 @@ def personas(db):
         admin=make_user("quantri", Role.ADMIN),
         outsider=make_user("nguoingoai"),
     )
+
+
+# --- Second factor ------------------------------------------------------------------------------
+# Administrators, officers and reviewers must give a code from an authenticator app after their
+# password (accounts.middleware). Tests log personas in with `client.force_login`, which here also
+# gives them a confirmed device and marks the session as having passed that step, as the person
+# would after typing the code; `log_in_without_second_factor` stops after the password.
+
+from django.test import Client  # noqa: E402
+
+_password_only_login = Client.force_login
+
+
+def totp_device(user):
+    """The user's confirmed authenticator device (their phone), made on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="telephone", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """A code the device accepts now. Codes are single use: when this time step's code was used,
+    the next step's (within the device's tolerance) is given, waiting for the clock if needed."""
+    import time
+
+    from django_otp.oath import TOTP, totp
+
+    device.refresh_from_db()
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    while True:
+        now_t = clock.t()
+        wanted = max(now_t, device.last_t + 1)
+        if wanted - now_t <= device.tolerance:
+            return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift + wanted - now_t):0{device.digits}d}"
+        time.sleep(1)
+
+
+def log_in_without_second_factor(client, user) -> None:
+    _password_only_login(client, user)
+
+
+def _force_login_with_second_factor(self, user, backend=None):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    _password_only_login(self, user, backend)
+    session = self.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
+
+
+Client.force_login = _force_login_with_second_factor

@@ -1,8 +1,13 @@
+import hashlib
+from base64 import b32encode
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.selectors import second_factor_required
 from plans.models import AdministrativeUnit, AdminMap, Agency, Membership, Role
 
 DEMO_PASSWORD = "povertyplan-demo"
@@ -14,7 +19,13 @@ DEMO_USERS = [
     ("canbo.haugiang", "Cán bộ giảm nghèo Hậu Giang / Cần Thơ", Role.OFFICER, ("92", AdminMap.CURRENT), "ct-so-nnmt"),
     ("canbo.hue", "Cán bộ giảm nghèo Huế", Role.OFFICER, ("46", AdminMap.CURRENT), "tth-so-nnmt"),
     ("duyet.haugiang", "Người duyệt Cần Thơ (trên cán bộ Hậu Giang)", Role.REVIEWER, ("92", AdminMap.CURRENT), "ct-ubnd"),
+    ("quantri.hue", "Quản trị đơn vị Huế", Role.UNIT_ADMIN, ("46", AdminMap.CURRENT), None),
 ]
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed authenticator secret per demo user (hex), so the README can list it: demo data only."""
+    return hashlib.sha1(f"povertyplan-demo-{username}".encode()).hexdigest()
 
 
 class Command(BaseCommand):
@@ -43,3 +54,9 @@ class Command(BaseCommand):
                 user.save()
             Membership.objects.get_or_create(user=user, unit=unit, agency=agency, role=role)
             self.stdout.write(f"{'Tạo' if created else 'Đã có'} {username} ({role.label}, {agency or unit})")
+            if second_factor_required(user):
+                device, _created = TOTPDevice.objects.get_or_create(
+                    user=user, name="demo", defaults={"key": demo_totp_key(username), "confirmed": True},
+                )
+                secret = b32encode(device.bin_key).decode()
+                self.stdout.write(f"    xác thực hai bước: khóa {secret} (mã hiện tại: manage.py demo_otp_code {username})")
