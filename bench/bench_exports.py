@@ -10,7 +10,7 @@ plans.access.scope), and the child reads the streamed response to its end. It me
 - first byte: from the request to the first chunk of the response (the BOM and the headers);
   the time to the first figure row is printed too;
 - the whole export: from the request to the last chunk;
-- peak memory: the child's peak resident set size (ru_maxrss), i.e. the whole process doing the
+- peak memory: the child's peak resident set size (VmHWM), i.e. the whole process doing the
   export, Python, Django and the app included, not only what the export allocated (the child's
   peak before the request is printed beside it).
 """
@@ -43,6 +43,16 @@ def _national_leader() -> str:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident set size. VmHWM, not ru_maxrss: Linux carries ru_maxrss over
+    from the parent this process was forked from (exec keeps it), so a parent that generated the
+    data would be counted."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
