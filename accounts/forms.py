@@ -35,7 +35,8 @@ class InviteForm(MembershipForm):
     field_order = ["full_name", "email", "username", "unit", "agency", "role", "reason"]
 
     full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
-    email = forms.EmailField(label=_("Thư điện tử"))
+    email = forms.EmailField(label=_("Thư điện tử"),
+                             widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"}))
     username = forms.RegexField(
         label=_("Tên đăng nhập"), max_length=150, regex=r"^[\w.@+-]+$",
         help_text=_("Chữ không dấu, số và . @ + - _"),
