@@ -123,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# django-axes first: it refuses a locked-out (username, IP address) before the password is checked.
+# django-axes first: it refuses a try that must wait (accounts.lockout) before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -181,14 +181,28 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# Login guessing (django-axes 8): 5 wrong passwords for one username from one IP address lock
-# that pair for AXES_COOLOFF_MINUTES (15); a successful login before that clears the count.
-# Locking the pair rather than the username alone keeps one guesser from locking everybody out.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Login guessing (django-axes 8 records the tries; accounts.lockout decides): per username, from any
+# address, a wait that doubles after LOGIN_DELAY_AFTER failures (1 s, 2 s, 4 s … at most
+# LOGIN_MAX_DELAY_MINUTES); per client address, LOGIN_ADDRESS_LIMIT failures over any usernames in
+# LOGIN_ADDRESS_WINDOW_MINUTES refuse that address until the window moves on. No hard lock.
+LOGIN_DELAY_AFTER = int(os.environ.get("LOGIN_DELAY_AFTER", "3"))
+LOGIN_MAX_DELAY = timedelta(minutes=int(os.environ.get("LOGIN_MAX_DELAY_MINUTES", "15")))
+LOGIN_FAILURE_MEMORY = timedelta(hours=24)  # failures older than this (or than a success) are forgotten
+LOGIN_KNOWN_ADDRESS_DAYS = 30  # an address with a success this recent counts only its own failures
+LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "30"))
+LOGIN_ADDRESS_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_ADDRESS_WINDOW_MINUTES", "15")))
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0: the header is ignored.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_HANDLER = "accounts.lockout.ThrottlingHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per counted failure: what accounts.lockout counts
+AXES_LOCK_OUT_AT_FAILURE = False  # axes's own count-and-lock is replaced by accounts.lockout
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try is not counted, extends nothing
+AXES_LOCKOUT_PARAMETERS = ["username"]  # axes's per-attempt records (admin), cleared on success
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_COOLOFF_TIME = LOGIN_FAILURE_MEMORY  # how long axes keeps those records
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

@@ -1,24 +1,25 @@
-"""Login security: guessing is locked out (django-axes), CSRF is enforced, sessions expire."""
+"""Login security: guessing is slowed down (accounts.lockout), CSRF is enforced, sessions expire."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 
 PASSWORD = "mat-khau-thu-nghiem"  # the `user` fixture's password
-LOCKED_OUT = (
-    "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. "
-    "Vui lòng thử lại sau 15 phút hoặc liên hệ quản trị viên."
+MUST_WAIT = (
+    "Tên đăng nhập này vừa bị nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau 1 giây; "
+    "mật khẩu đúng sẽ đăng nhập được bình thường."
 )
 
 
-@pytest.fixture(autouse=True)
-def fifteen_minute_cooloff(settings):
-    # The cool-off is read from the environment; the message below is the default one.
-    settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
+@pytest.fixture
+def clock():
+    with time_machine.travel(datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc), tick=False) as traveller:
+        yield traveller
 
 
 def log_in(client, username, password):
@@ -32,9 +33,14 @@ def is_logged_in(client) -> bool:
 def test_axes_is_configured_as_specified():
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
-    assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.AXES_HANDLER == "accounts.lockout.ThrottlingHandler"
+    assert settings.AXES_CLIENT_IP_CALLABLE == "accounts.lockout.client_ip"
+    assert settings.AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT is False
     assert settings.AXES_RESET_ON_SUCCESS is True
+    assert settings.LOGIN_DELAY_AFTER == 3
+    assert settings.LOGIN_MAX_DELAY == timedelta(minutes=15)
+    assert (settings.LOGIN_ADDRESS_LIMIT, settings.LOGIN_ADDRESS_WINDOW) == (30, timedelta(minutes=15))
+    assert settings.TRUSTED_PROXY_COUNT == 0
 
 
 def test_the_login_form_logs_in_with_the_right_password(client, user):
@@ -44,25 +50,29 @@ def test_the_login_form_logs_in_with_the_right_password(client, user):
     assert is_logged_in(client)
 
 
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client, user):
-    for attempt in range(1, 5):
+def test_three_wrong_passwords_make_even_the_right_one_wait_a_second(client, user, clock):
+    for attempt in range(1, 3):
         response = log_in(client, user.username, f"sai-{attempt}")
         assert response.status_code == 200, attempt
         assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.content.decode()
 
-    fifth = log_in(client, user.username, "sai-5")
-    assert fifth.status_code == 429
-    assert LOCKED_OUT in fifth.content.decode()
+    third = log_in(client, user.username, "sai-3")
+    assert third.status_code == 429
+    assert MUST_WAIT in third.content.decode()
 
-    sixth = log_in(client, user.username, PASSWORD)
-    assert sixth.status_code == 429
-    page = sixth.content.decode()
-    assert LOCKED_OUT in page
-    assert "<title>Tài khoản tạm khóa · povertyplan</title>" in page  # our page, in base.html
+    right_too_soon = log_in(client, user.username, PASSWORD)
+    assert right_too_soon.status_code == 429
+    page = right_too_soon.content.decode()
+    assert MUST_WAIT in page
+    assert "<title>Tạm dừng đăng nhập · povertyplan</title>" in page  # our page, in base.html
     assert not is_logged_in(client)
 
+    clock.shift(timedelta(seconds=1))  # the wait is a delay, not a lock
+    assert log_in(client, user.username, PASSWORD).status_code == 302
+    assert is_logged_in(client)
 
-def test_the_lockout_is_for_that_username_only(client, user, django_user_model):
+
+def test_the_wait_is_for_that_username_only(client, user, django_user_model, clock):
     other = django_user_model.objects.create_user("nguoikhac", password=PASSWORD)
     for attempt in range(5):
         log_in(client, user.username, f"sai-{attempt}")
@@ -70,15 +80,15 @@ def test_the_lockout_is_for_that_username_only(client, user, django_user_model):
     assert log_in(client, other.username, PASSWORD).status_code == 302
 
 
-def test_a_success_before_the_limit_resets_the_count(client, user):
-    for attempt in range(4):
+def test_a_success_before_the_limit_resets_the_count(client, user, clock):
+    for attempt in range(2):
         assert log_in(client, user.username, f"sai-{attempt}").status_code == 200
     assert log_in(client, user.username, PASSWORD).status_code == 302
     client.post(reverse("logout"))
     assert not is_logged_in(client)
 
-    # Four more wrong passwords would have been nine in a row without the reset.
-    for attempt in range(4):
+    # Two more wrong passwords would have been four in a row without the reset (a wait from the third).
+    for attempt in range(2):
         response = log_in(client, user.username, f"lai-sai-{attempt}")
         assert response.status_code == 200, attempt
     assert log_in(client, user.username, PASSWORD).status_code == 302
