@@ -31,3 +31,19 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 # Client address as the proxy saw it, request line, status, bytes, time in milliseconds, user agent.
 access_log_format = '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
+
+# gunicorn names itself in a `Server:` header on every HTTP/1 response and has no setting to stop it
+# (gunicorn 27: gunicorn.http.wsgi.Response.default_headers); the app cannot remove a header the
+# server adds after it. Drop that line here, in the master, before the workers are forked.
+# (Behind nginx the header never reaches clients anyway: proxy_pass hides the upstream's Server;
+# `server_tokens off;` hides nginx's version.)
+from gunicorn.http import wsgi as _gunicorn_wsgi  # noqa: E402
+
+_default_headers = _gunicorn_wsgi.Response.default_headers
+
+
+def _default_headers_without_server(response):
+    return [line for line in _default_headers(response) if not line.startswith("Server:")]
+
+
+_gunicorn_wsgi.Response.default_headers = _default_headers_without_server

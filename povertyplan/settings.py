@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import plotly
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -61,11 +63,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files need no policy), before anything that renders a page.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "plans.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.security_headers.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleSessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -200,9 +205,26 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # one row per counted failure: what accounts.lockout counts
 AXES_LOCK_OUT_AT_FAILURE = False  # axes's own count-and-lock is replaced by accounts.lockout
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refused try is not counted, extends nothing
-AXES_LOCKOUT_PARAMETERS = ["username"]  # axes's per-attempt records (admin), cleared on success
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the keys of axes's attempt records (admin)
 AXES_RESET_ON_SUCCESS = True
 AXES_COOLOFF_TIME = LOGIN_FAILURE_MEMORY  # how long axes keeps those records
+
+# Content-Security-Policy (django-csp 4): scripts only from our own static files or inline with
+# the request's nonce ({{ request.csp_nonce }}); no 'unsafe-inline' and no 'unsafe-eval' for scripts.
+# plotly.js 4 (the plotly package's bundle) draws bar and scatter charts without evaluating strings.
+# Styles keep 'unsafe-inline': plotly.js and htmx insert <style> rules and style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],  # data: the icon; blob: plotly's "download as PNG"
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
