@@ -156,3 +156,12 @@ def _force_login_with_second_factor(self, user, backend=None):
 
 
 Client.force_login = _force_login_with_second_factor
+
+
+def give_second_factor(client, username: str) -> None:
+    """After a password login through the form: type the code of the user's authenticator app."""
+    from django.urls import reverse
+
+    device = totp_device(get_user_model().objects.get(username=username))
+    response = client.post(reverse("otp_verify"), {"token": totp_code(device)})
+    assert response.status_code == 302, response.content.decode()[:500]

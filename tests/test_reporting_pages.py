@@ -13,7 +13,7 @@ from django.urls import reverse
 from indicators import services
 from indicators.models import Actual, Evidence, ExplanationRequest, Target
 from plans.models import AdminMap, AdministrativeUnit, AuditEntry, ReviewStatus, Role, Task, TaskReport
-from tests.conftest import make_user
+from tests.conftest import give_second_factor, make_user
 
 YEAR = 2024
 PDF = b"%PDF-1.4 bien ban kiem tra"
@@ -649,6 +649,7 @@ def test_the_demo_officer_enters_and_the_demo_reviewer_approves(client, db):
     target = hg_target("II.2.b.3")  # LD01, 2026–2030
 
     assert client.post(reverse("login"), {"username": "canbo.haugiang", "password": "povertyplan-demo"}).status_code == 302
+    give_second_factor(client, "canbo.haugiang")  # the demo's authenticator key (create_demo_users)
     work = html(client.get(reverse("my_work"), {"nam": 2026}))
     # Hậu Giang merged into Cần Thơ on 1/7/2025: its 2026 figures are Cần Thơ's (indicators.closures).
     can_tho = AdministrativeUnit.objects.get(code="92", admin_map=AdminMap.CURRENT)
@@ -661,6 +662,7 @@ def test_the_demo_officer_enters_and_the_demo_reviewer_approves(client, db):
     client.post(reverse("logout"))
 
     assert client.post(reverse("login"), {"username": "duyet.haugiang", "password": "povertyplan-demo"}).status_code == 302
+    give_second_factor(client, "duyet.haugiang")  # the demo's authenticator key (create_demo_users)
     queue = html(client.get(reverse("review_queue")))
     assert reverse("actual_detail", args=[actual.pk]) in queue and "55,5%" in queue
     assert client.post(reverse("actual_approve", args=[actual.pk])).status_code == 302
@@ -669,6 +671,7 @@ def test_the_demo_officer_enters_and_the_demo_reviewer_approves(client, db):
     client.post(reverse("logout"))
 
     assert client.post(reverse("login"), {"username": "canbo.hue", "password": "povertyplan-demo"}).status_code == 302
+    give_second_factor(client, "canbo.hue")
     assert client.get(reverse("actual_detail", args=[actual.pk])).status_code == 404
 
 
