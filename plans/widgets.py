@@ -253,5 +253,5 @@ class TaskReferenceListWidget(ManyToManyWidget):
             return ""
         return LIST_SEPARATOR.join(
             REF_SEPARATOR.join((t.document.number, t.document.issuer.code, t.number))
-            for t in value.select_related("document__issuer")
+            for t in value.all()  # TaskResource prefetches implements__document__issuer: no query per task
         )
