@@ -8,7 +8,7 @@ BENCH_DATABASE ?= povertyplan_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DATABASE)
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install browser run demo-data test postgres check bench loadtest backup restore clean
+.PHONY: install browser run demo-data demo-check test postgres check bench loadtest backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ demo-data: install
 DEMO_HOSTS = 127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))
 run: demo-data
 	DEBUG=0 DEMO=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} $(PY) manage.py runserver $(HOST)
+
+# The crawl of tests/test_crawl.py once on SQLite, against the demo database exactly as `make run`
+# builds it, in a throwaway folder (./db.sqlite3 is left alone): SQLite is what a newcomer runs.
+demo-check: install
+	@dir=$$(mktemp -d /tmp/povertyplan-demo-check.XXXXXX) && trap 'rm -rf "$$dir"' EXIT && \
+	  export DATABASE_URL="sqlite:///$$dir/db.sqlite3" MEDIA_ROOT="$$dir/media" DEBUG=1 && \
+	  $(MAKE) --no-print-directory demo-data >"$$dir/demo-data.log" 2>&1 || { cat "$$dir/demo-data.log"; exit 1; }; \
+	  CRAWL_EXISTING_DATABASE=1 $(PY) -m pytest tests/test_crawl.py -q $(PYTEST_ARGS)
 
 # PostgreSQL 15 runs on these machines; start the cluster if it is down.
 postgres:
