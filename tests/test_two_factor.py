@@ -236,3 +236,13 @@ def test_the_demo_users_who_need_it_get_an_authenticator_key_and_a_code_command(
     settings.DEBUG, settings.DEMO = False, False
     with pytest.raises(Exception, match="demo"):
         call_command("demo_otp_code", "quantri.hue")
+
+
+def test_the_demo_code_command_also_serves_an_enrolment_in_progress(personas, settings, capsys):
+    settings.DEBUG = True
+    client = password_only(personas.officer_hg)
+    client.get(reverse("otp_enrol"))
+    call_command("demo_otp_code", personas.officer_hg.username)
+    code = capsys.readouterr().out.strip()
+    response = client.post(reverse("otp_enrol"), {"token": code})
+    assert response.status_code == 302 and response.url.startswith(reverse("otp_recovery_codes"))
