@@ -18,6 +18,7 @@ through TRUSTED_PROXY_COUNT proxies.
 """
 
 import ipaddress
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+log = logging.getLogger(__name__)
+_warned_about_ignored_header = False
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address: REMOTE_ADDR, or the address the outermost trusted proxy saw.
@@ -41,9 +45,14 @@ def client_ip(request: HttpRequest) -> str | None:
     further left were written by the client and are ignored. Without trusted proxies (the default)
     the header is ignored altogether.
     """
+    global _warned_about_ignored_header
     remote = request.META.get("REMOTE_ADDR")
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
+        if "HTTP_X_FORWARDED_FOR" in request.META and not _warned_about_ignored_header:
+            # Behind a proxy every client would share its address (and its per-address limit).
+            log.warning("X-Forwarded-For ignored: set TRUSTED_PROXY_COUNT if the app runs behind a proxy.")
+            _warned_about_ignored_header = True
         return remote
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     if len(hops) < count:
