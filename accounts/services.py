@@ -8,6 +8,7 @@ import datetime
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -60,7 +61,7 @@ def _require_assignable(actor, *, unit: AdministrativeUnit, agency: Agency | Non
 
 @transaction.atomic
 def invite_user(*, actor, email: str, username: str, full_name: str, unit: AdministrativeUnit,
-                agency: Agency | None, role: str, reason: str, set_password_url) -> "get_user_model()":
+                agency: Agency | None, role: str, reason: str, set_password_url) -> AbstractBaseUser:
     """Create an account with a membership and e-mail its owner a link to choose a password.
 
     `set_password_url(user)` builds the absolute link. The account gets a random password nobody
