@@ -78,7 +78,7 @@ class RegisterStatAdmin(ReadOnlyAdmin):
 
 @admin.register(HouseholdAccessLog)
 class HouseholdAccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "action", "unit", "household", "rows", "detail"]
+    list_display = ["at", "user", "action", "unit", "household", "rows", "detail", "reason"]
     list_filter = ["action"]
     list_select_related = ["user", "unit", "household"]
 

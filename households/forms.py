@@ -93,3 +93,15 @@ class ListFilterForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Tệp danh sách rà soát (.xlsx hoặc .csv)"))
     dry_run = forms.BooleanField(label=_("Chỉ kiểm tra, chưa ghi"), required=False)
+
+
+class FullExportForm(forms.Form):
+    """The full export (IDs and phones unmasked) asks why; the reason is kept in the access log."""
+
+    nam = forms.IntegerField(label=_("Năm rà soát"), min_value=2000, max_value=2100)
+    reason = forms.CharField(
+        label=_("Lý do cần số định danh và điện thoại đầy đủ"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Hãy nêu lý do cần xuất danh sách đầy đủ.")},
+        help_text=_("Ví dụ: gửi Ngân hàng Chính sách xã hội danh sách hộ vay vốn theo Quyết định số …"),
+    )

@@ -317,26 +317,37 @@ class RegisterStat(models.Model):
 
 class AccessAction(models.TextChoices):
     VIEW = "view", _("Xem hồ sơ hộ")
-    EXPORT = "export", _("Xuất danh sách hộ")
+    LIST = "list", _("Thấy trong danh sách hộ")
+    EXPORT = "export", _("Xuất danh sách hộ (đã che số)")
+    EXPORT_FULL = "export_full", _("Xuất danh sách hộ đầy đủ")
 
 
 class HouseholdAccessLog(models.Model):
-    """Who looked at a household's page or exported households, and when. Kept, never edited."""
+    """Who looked at a household's page, saw it in a list or exported households, when and (for a
+    full export) why. Kept, never edited. A list writes one row per household it showed; an export
+    one row for the commune (`household` empty, `rows` households)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("người dùng"))
     at = models.DateTimeField(_("lúc"), auto_now_add=True, db_index=True)
-    action = models.CharField(_("thao tác"), max_length=10, choices=AccessAction.choices)
+    action = models.CharField(_("thao tác"), max_length=12, choices=AccessAction.choices)
     household = models.ForeignKey(
         Household, models.SET_NULL, null=True, blank=True, related_name="access_log", verbose_name=_("hộ")
     )
     unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="+", verbose_name=_("địa bàn"))
     rows = models.PositiveIntegerField(_("số hộ"), default=1)
     detail = models.CharField(_("chi tiết"), max_length=300, blank=True)
+    reason = models.CharField(_("lý do"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("nhật ký truy cập hộ")
         verbose_name_plural = _("nhật ký truy cập hộ")
         ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="export_full") | ~Q(reason=""), name="access_log_full_export_has_reason",
+                violation_error_message=_("Xuất danh sách đầy đủ phải có lý do."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.get_action_display()} {self.detail}"

@@ -14,10 +14,10 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from import_export import fields, resources
-from import_export.widgets import Widget
+from import_export.widgets import CharWidget, Widget
 
 from common import uploads
-from households import services
+from households import selectors, services
 from households.commune_figures import refresh_commune
 from households.models import Area, Cause, Household, HouseholdReview, LivingClass
 from plans import access, workflow
@@ -43,6 +43,8 @@ HOUSEHOLD_COLUMNS = {
     "social_protection": "Bảo trợ xã hội",
 }
 DEPRIVATIONS = "Chỉ số thiếu hụt"
+MASKED_FIELDS = ("head_id_number", "phone")  # masked in exports unless the export is full
+MASKED_ATTRIBUTES = tuple(f"household__{name}" for name in MASKED_FIELDS)
 LIST_SEPARATOR = ";"
 
 
@@ -86,9 +88,10 @@ class ReviewListResource(resources.ModelResource):
     score_a = fields.Field(attribute="score_a", column_name="Điểm A", widget=WholeNumberWidget())
     deprivations = fields.Field(attribute="deprivation_codes", column_name=DEPRIVATIONS)
     cause = fields.Field(attribute="cause", column_name="Nguyên nhân nghèo", widget=ChoiceLabelWidget(Cause, allow_blank=True))
-    exit_plan = fields.Field(attribute="exit_plan", column_name="Phương án thoát nghèo")
-    support = fields.Field(attribute="support", column_name="Hỗ trợ đã nhận")
-    decision = fields.Field(attribute="decision", column_name="Quyết định công nhận")
+    # An empty spreadsheet cell reads as None: these columns are NOT NULL text.
+    exit_plan = fields.Field(attribute="exit_plan", column_name="Phương án thoát nghèo", widget=CharWidget())
+    support = fields.Field(attribute="support", column_name="Hỗ trợ đã nhận", widget=CharWidget())
+    decision = fields.Field(attribute="decision", column_name="Quyết định công nhận", widget=CharWidget())
     living_class = fields.Field(attribute="living_class", column_name="Phân loại (tính theo chuẩn)", readonly=True,
                                 widget=ChoiceLabelWidget(LivingClass))
     synthetic = fields.Field(attribute="household__is_synthetic", column_name="Dữ liệu giả lập", widget=YesNoWidget(), readonly=True)
@@ -105,9 +108,10 @@ class ReviewListResource(resources.ModelResource):
         skip_unchanged = False
         use_transactions = False
 
-    def __init__(self, *, user=None, **kwargs):
+    def __init__(self, *, user=None, full: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        self.full = full  # export IDs and phones unmasked (the commune officer's full export)
         self._units: dict[tuple[str, str], AdministrativeUnit | None] = {}
         self._may_keep: dict[int, bool] = {}
         self._standards: dict = {}
@@ -154,8 +158,11 @@ class ReviewListResource(resources.ModelResource):
             raise ValueError(f"Bạn không giữ sổ hộ của {commune.name} ({commune.code}); không nhập được hộ này.")
 
     def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if field.attribute in MASKED_ATTRIBUTES and not self.full:
+            value = selectors.mask_digits(value)
         # Names, phones ("+84…") and addresses must never run as formulas in a spreadsheet.
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        return escape_formula(value)
 
     def before_import_row(self, row, **kwargs):
         """Create or update the row's household before its review is read."""
@@ -187,6 +194,8 @@ class ReviewListResource(resources.ModelResource):
             "address": _text(row.get(HOUSEHOLD_COLUMNS["address"])),
         }
         for name, value in values.items():
+            if name in MASKED_FIELDS and selectors.is_masked(value):
+                continue  # a masked export read back: the stored number stays
             if value or name in {"head_id_number", "phone", "address"}:
                 setattr(household, name, value)
         area = ChoiceLabelWidget(Area, allow_blank=True).clean(row.get(HOUSEHOLD_COLUMNS["area"]))
@@ -378,7 +387,9 @@ def import_review_list(dataset: tablib.Dataset, *, user, dry_run: bool = False) 
     return result
 
 
-def export_review_list(queryset) -> tablib.Dataset:
-    """The reviews (of a commune and year) in the import format, the computed class beside them."""
-    resource = ReviewListResource()
+def export_review_list(queryset, *, full: bool = False) -> tablib.Dataset:
+    """The reviews (of a commune and year) in the import format, the computed class beside them;
+    IDs and phones masked as in the list unless `full`. A masked list imported back keeps the
+    stored numbers."""
+    resource = ReviewListResource(full=full)
     return resource.export(queryset.select_related("household__commune", "household__legacy_commune"))

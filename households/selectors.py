@@ -23,7 +23,7 @@ from households.models import (
 )
 from plans import access
 from plans.access import Action
-from plans.models import AdministrativeUnit, AdminMap, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, Membership, Role, UnitLevel
 from plans.text import search_key
 
 PAGE_SIZE = 50
@@ -54,12 +54,47 @@ def deprivation_indicators(standard: PovertyStandard | None) -> list[Deprivation
 # Masking
 
 
+MASK = "*"
+
+
 def mask_digits(value: str, keep: int = 3) -> str:
-    """"079123456789" -> "*********789": lists show only the last digits of IDs and phones."""
+    """"079123456789" -> "*********789": lists, the admin and exports show only the last digits of
+    IDs and phones (the one masking of the app)."""
     value = value or ""
     if not value:
         return ""
-    return "*" * max(len(value) - keep, 0) + value[-keep:]
+    return MASK * max(len(value) - keep, 0) + value[-keep:]
+
+
+def is_masked(value: str) -> bool:
+    """A value mask_digits wrote (a masked export read back): it must never replace a stored number."""
+    return MASK in (value or "")
+
+
+# ---------------------------------------------------------------------------------------------
+# The commune's own officers: full exports and the access log
+
+
+def is_commune_officer(user, commune: AdministrativeUnit) -> bool:
+    """Does the user hold the officer role on this very commune? Full exports (unmasked IDs and
+    phones) and a household's access log are theirs only: not the reviewers above, leaders, other
+    communes' officers, national officers or administrators (superusers included) without that
+    membership. Narrower than access.can(VIEW_HOUSEHOLDS), which callers check first."""
+    # The officers' reach (cached on the user by access.can) holds their memberships' own units;
+    # a national membership or a superuser reaches "everywhere", which is not this commune's role.
+    if user.is_superuser:  # reach() gives superusers everything, roles aside
+        return user.is_active and Membership.objects.filter(user=user, role=Role.OFFICER, unit=commune).exists()
+    return commune.pk in access.reach(user, {Role.OFFICER.value}).root_unit_ids
+
+
+def household_access_log(household: Household) -> QuerySet[HouseholdAccessLog]:
+    """Who viewed the household, saw it in a list, or exported its commune's list: newest first."""
+    exports = Q(household__isnull=True, unit_id=household.commune_id,
+                action__in=[AccessAction.EXPORT, AccessAction.EXPORT_FULL])
+    return (
+        HouseholdAccessLog.objects.filter(Q(household=household) | exports)
+        .select_related("user").order_by("-at", "-id")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

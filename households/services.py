@@ -393,9 +393,9 @@ def refresh_history(*, household_ids) -> int:
 
 
 def log_access(*, user, action: str, unit: AdministrativeUnit, household: Household | None = None,
-               rows: int = 1, detail: str = "") -> HouseholdAccessLog:
+               rows: int = 1, detail: str = "", reason: str = "") -> HouseholdAccessLog:
     return HouseholdAccessLog.objects.create(
-        user=user, action=action, unit=unit, household=household, rows=rows, detail=detail[:300]
+        user=user, action=action, unit=unit, household=household, rows=rows, detail=detail[:300], reason=reason[:500]
     )
 
 

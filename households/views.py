@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,9 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households import charts, commune_figures, resources, selectors, services
-from households.forms import HouseholdForm, ImportForm, ListFilterForm, ReviewForm
-from households.models import AccessAction, HouseholdReview, PovertyStandard, RegisterStat
+from households import charts, commune_figures, privacy, resources, selectors, services
+from households.forms import FullExportForm, HouseholdForm, ImportForm, ListFilterForm, ReviewForm
+from households.models import HouseholdReview, PovertyStandard, RegisterStat
 from indicators.forms import add_service_errors
 from plans import access
 from plans.access import Action
@@ -29,6 +30,7 @@ from plans.models import AdministrativeUnit, AdminMap, Role, UnitLevel, UnitSucc
 from plans.text import query_number
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+LOG_PAGE_SIZE = 50
 
 
 def _year(raw: str | None) -> int:
@@ -147,6 +149,8 @@ def household_list(request: HttpRequest, commune_id: int) -> HttpResponse:
         deprivation=data.get("thieu_hut", ""), movement=data.get("bien_dong", ""), query=data.get("q", ""),
     )
     page, rows = selectors.commune_households(request.user, commune, filters, request.GET.get("trang", 1))
+    privacy.log_list(user=request.user, commune=commune, households=[row.household for row in rows],
+                     filters=filters, page_number=page.number)
     query = request.GET.copy()
     query.pop("trang", None)
     context = {
@@ -160,22 +164,40 @@ def household_list(request: HttpRequest, commune_id: int) -> HttpResponse:
         "villages": selectors.villages(commune),
         "indicators": selectors.deprivation_indicators(selectors.standard_for_year(year)),
         "can_keep": access.can(request.user, Action.KEEP_REGISTER, unit=commune),
+        "can_export_full": selectors.is_commune_officer(request.user, commune),
     }
     return render(request, "households/household_list.html", context)
 
 
+def _xlsx_response(export: privacy.Export) -> HttpResponse:
+    response = HttpResponse(export.content, content_type=privacy.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
 @login_required
 def household_export(request: HttpRequest, commune_id: int) -> HttpResponse:
+    """The review list with IDs and phones masked, as the list shows them."""
     commune = _commune_for_households(request, commune_id)
-    year = _year(request.GET.get("nam"))
-    dataset = resources.export_review_list(selectors.reviews_for_export(request.user, commune, year))
-    services.log_access(user=request.user, action=AccessAction.EXPORT, unit=commune, rows=len(dataset),
-                        detail=f"{commune.code} {year}")
-    response = HttpResponse(
-        dataset.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="ra-soat-{commune.code}-{year}.xlsx"'
-    return response
+    return _xlsx_response(privacy.export_reviews(user=request.user, commune=commune, year=_year(request.GET.get("nam"))))
+
+
+@login_required
+def household_export_full(request: HttpRequest, commune_id: int) -> HttpResponse:
+    """The commune's own officer exports IDs and phones unmasked, saying why (both are logged)."""
+    commune = _commune_for_households(request, commune_id)
+    if not selectors.is_commune_officer(request.user, commune):
+        raise PermissionDenied(_("Chỉ cán bộ của chính xã này được xuất danh sách đầy đủ (không che số định danh, điện thoại)."))
+    form = FullExportForm(request.POST or None, initial={"nam": _year(request.GET.get("nam"))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = privacy.export_reviews(user=request.user, commune=commune, year=form.cleaned_data["nam"],
+                                            full=True, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _xlsx_response(export)
+    return render(request, "households/export_full.html", {"form": form, "commune": commune})
 
 
 def _legacy_choices(commune: AdministrativeUnit):
@@ -224,9 +246,20 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
         "history": selectors.household_history(household),
         "can_keep": access.can(request.user, Action.KEEP_REGISTER, unit=household.commune),
         "views": selectors.recent_views(household),
+        "can_read_log": selectors.is_commune_officer(request.user, household.commune),
         "this_year": timezone.localdate().year,  # the review under way (1/9–14/12)
     }
     return render(request, "households/household_detail.html", context)
+
+
+@login_required
+def household_access_log(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Who viewed the household, saw it in a list or exported its commune's list: its commune's officers only."""
+    household = _household_in_scope(request, household_id)
+    if not selectors.is_commune_officer(request.user, household.commune):
+        raise PermissionDenied(_("Chỉ cán bộ của xã xem được nhật ký truy cập hồ sơ hộ."))
+    page = Paginator(selectors.household_access_log(household), LOG_PAGE_SIZE).get_page(request.GET.get("trang", 1))
+    return render(request, "households/access_log.html", {"household": household, "page": page})
 
 
 @login_required
