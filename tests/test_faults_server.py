@@ -28,6 +28,7 @@ from bench import server
 from indicators.models import Actual, Evidence, Indicator, Target, TargetKind
 from plans.models import AdminMap, AuditEntry, Document, ImportRecord, Role
 from tests.conftest import make_user, unit
+from tests.sample_files import pdf_bytes
 
 pytestmark = pytest.mark.usefixtures("committed_country")
 
@@ -310,7 +311,7 @@ def figure_forms_cut_off_save_neither_figure_nor_file(web: server.Server) -> Non
     status, _, html = browser.request("GET", form_url)
     assert status == 200
     fields = server.form_fields(html)
-    pdf = b"%PDF-1.4\n" + b"0123456789abcdef" * 20_000 + b"\n%%EOF\n"
+    pdf = pdf_bytes("0123456789abcdef" * 20_000)  # a real PDF (evidence is read as one) of 320 KB
     # As the browser orders them: the figure, then the file (the buttons come last).
     form = [("csrfmiddlewaretoken", fields["csrfmiddlewaretoken"]), ("version", ""), ("year", fields["year"]),
             ("period", "nam"), ("value", "1234567")]

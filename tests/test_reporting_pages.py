@@ -14,9 +14,10 @@ from indicators import services
 from indicators.models import Actual, Evidence, ExplanationRequest, Target
 from plans.models import AdminMap, AdministrativeUnit, AuditEntry, ReviewStatus, Role, Task, TaskReport
 from tests.conftest import give_second_factor, make_user
+from tests.sample_files import pdf_bytes, png_bytes
 
 YEAR = 2024
-PDF = b"%PDF-1.4 bien ban kiem tra"
+PDF = pdf_bytes()
 
 
 def hg_target(code: str = "II.2.a.1") -> Target:
@@ -205,7 +206,7 @@ def test_the_whole_cycle_of_a_task_report_inherited_from_a_predecessor_agency(cl
     bad_date = post_report(client, task, progress="completed", percent_done="100", completed_on="2024-12-31")
     assert "Nhập ngày dạng dd/mm/yyyy" in html(bad_date)
     saved = post_report(client, task, progress="completed", percent_done="100", completed_on="31/12/2024",
-                        action="submit", evidence=[SimpleUploadedFile("bien-ban.pdf", PDF), SimpleUploadedFile("anh.png", b"\x89PNG\r\n\x1a\n...")])
+                        action="submit", evidence=[SimpleUploadedFile("bien-ban.pdf", PDF), SimpleUploadedFile("anh.png", png_bytes())])
     assert saved.status_code == 302, html(saved)
     report = TaskReport.objects.get()
     assert (report.status, report.agency, str(report.completed_on)) == (ReviewStatus.SUBMITTED, task.lead_agency, "2024-12-31")

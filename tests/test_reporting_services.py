@@ -12,6 +12,7 @@ from plans import access
 from plans.models import AgencySuccession, ReviewStatus, Task
 from plans.workflow import EditConflict, audit_trail
 from tests.conftest import unit
+from tests.sample_files import pdf_bytes
 
 HAU_GIANG = ("93", "63")
 HUE = ("46", "63")
@@ -160,7 +161,7 @@ def test_a_year_outside_the_targets_horizon_is_refused(personas, poverty_rate):
     assert "ngoài thời hạn" in error.value.message_dict["year"][0]
 
 
-PDF = b"%PDF-1.4 minimal"
+PDF = pdf_bytes()
 
 
 @pytest.mark.parametrize(

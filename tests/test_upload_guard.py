@@ -18,9 +18,10 @@ from households.resources import read_file
 from indicators.models import Actual, Evidence, Target
 from plans.models import AdminMap, ImportRecord, Role
 from tests.conftest import make_user
+from tests.sample_files import jpeg_bytes, pdf_bytes, png_bytes
 
 YEAR = 2024
-PDF = b"%PDF-1.4 bien ban kiem tra"
+PDF = pdf_bytes()
 
 
 def zip_bomb(name_inside: str = "xl/worksheets/sheet1.xml", megabytes: int = 60) -> bytes:
@@ -204,8 +205,8 @@ def test_ordinary_files_pass_the_guard_on_every_page(client, commune, keeper, pe
 @pytest.mark.parametrize("name, content, expected", [
     ("a.docx", docx_bytes(), ".docx"),
     ("a.xlsx", workbook_bytes(), ".xlsx"),
-    ("a.jpeg", b"\xff\xd8\xff\xe0 jfif", ".jpeg"),
-    ("a.png", b"\x89PNG\r\n\x1a\n....", ".png"),
+    ("a.jpeg", jpeg_bytes(), ".jpeg"),
+    ("a.png", png_bytes(), ".png"),
     ("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".doc"),
 ])
 def test_the_guard_takes_each_evidence_type_by_its_content(name, content, expected):
