@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from indicators import charts, dashboards, rollups, services
+from indicators import charts, dashboards, illustrative, rollups, services
 from indicators.evaluation import EvaluationStatus as Status
-from indicators.management.commands import generate_illustrative_actuals as illustrative
+from indicators.management.commands.generate_illustrative_actuals import generate_task_reports
 from indicators.models import Actual, ActualSource, Indicator, Target, TargetKind, YearlyValue
 from plans.models import (
     AdminMap,
@@ -192,9 +192,9 @@ def test_the_illustrative_command_keeps_real_figures_and_feeds_the_dashboards(db
 
 
 def test_illustrative_task_reports_are_labelled_and_replaced_on_a_rerun(db):
-    first = illustrative.generate_task_reports(last_year=2026)
+    first = generate_task_reports(last_year=2026)
     assert first > 0
-    assert illustrative.generate_task_reports(last_year=2026) == first
+    assert generate_task_reports(last_year=2026) == first
     reports = TaskReport.objects.filter(narrative__startswith="[Minh họa]")
     assert reports.count() == first and not reports.exclude(status=ReviewStatus.APPROVED).exists()
 

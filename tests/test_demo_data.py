@@ -16,8 +16,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from households.services import recompute_register
-from indicators import dashboards, rollups
-from indicators.management.commands import generate_illustrative_actuals as illustrative
+from indicators import dashboards, illustrative, rollups
 from indicators.models import Actual, ActualSource, Indicator, Target, TargetKind, YearlyValue
 from plans.models import AdminMap, AdministrativeUnit, Document, UnitLevel
 from tests.conftest import unit
