@@ -6,7 +6,7 @@ access log are read-only (they change through the register pages, imports and re
 
 from django.contrib import admin, messages
 
-from households import selectors, services
+from households import privacy, selectors, services
 from households.models import DeprivationIndicator, Household, HouseholdAccessLog, HouseholdReview, PovertyStandard, RegisterStat
 from plans.admin import AccentInsensitiveSearchMixin
 
@@ -43,6 +43,15 @@ class HouseholdAdmin(AccentInsensitiveSearchMixin, ReadOnlyAdmin):
     list_filter = ["is_synthetic", "area"]
     list_select_related = ["commune"]
     show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        # A list of households, here too: each one shown is logged, as on the register's list.
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            privacy.log_list(user=request.user, households=list(changelist.result_list),
+                             detail=f"admin {request.GET.urlencode()}".strip())
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # A household's page, here too: every view is logged with who and when.

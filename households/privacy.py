@@ -33,12 +33,11 @@ def describe_list(filters: selectors.ListFilters, page_number: int) -> str:
     return " ".join(parts)[:300]
 
 
-def log_list(*, user, commune: AdministrativeUnit, households: Sequence[Household],
-             filters: selectors.ListFilters, page_number: int) -> list[HouseholdAccessLog]:
-    """One row per household shown, in one INSERT (nothing for an empty page)."""
-    detail = describe_list(filters, page_number)
+def log_list(*, user, households: Sequence[Household], detail: str) -> list[HouseholdAccessLog]:
+    """One row per household shown (the list's page, or the admin's), in one INSERT; none for an empty page."""
     return HouseholdAccessLog.objects.bulk_create([
-        HouseholdAccessLog(user=user, action=AccessAction.LIST, unit=commune, household=household, detail=detail)
+        HouseholdAccessLog(user=user, action=AccessAction.LIST, unit_id=household.commune_id, household=household,
+                           detail=detail[:300])
         for household in households
     ])
 

@@ -162,7 +162,7 @@ def commune_households(user, commune: AdministrativeUnit, filters: ListFilters, 
     if filters.query:
         households = households.filter(search_key__contains=search_key(filters.query))
     households = households.order_by("village", "code").only(
-        "id", "code", "head_name", "head_id_number", "phone", "village", "members", "is_synthetic",
+        "id", "code", "commune_id", "head_name", "head_id_number", "phone", "village", "members", "is_synthetic",
         "ethnic_minority", "merit", "social_protection",
     )
     page = Paginator(households, PAGE_SIZE).get_page(page_number)

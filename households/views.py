@@ -149,8 +149,8 @@ def household_list(request: HttpRequest, commune_id: int) -> HttpResponse:
         deprivation=data.get("thieu_hut", ""), movement=data.get("bien_dong", ""), query=data.get("q", ""),
     )
     page, rows = selectors.commune_households(request.user, commune, filters, request.GET.get("trang", 1))
-    privacy.log_list(user=request.user, commune=commune, households=[row.household for row in rows],
-                     filters=filters, page_number=page.number)
+    privacy.log_list(user=request.user, households=[row.household for row in rows],
+                     detail=privacy.describe_list(filters, page.number))
     query = request.GET.copy()
     query.pop("trang", None)
     context = {

@@ -263,3 +263,19 @@ def test_others_are_refused_the_access_log(place, client, personas, who, status)
     if status == 403:
         assert reverse("household_access_log", args=[typed.pk]) not in client.get(
             reverse("household_detail", args=[typed.pk])).content.decode()
+
+
+def test_the_admins_household_list_logs_each_household_it_showed(place, client):
+    commune, typed = place[0], place[3]
+    admin = superuser()
+    client.force_login(admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:households_household_changelist"), {"q": typed.code})
+    shown = list(response.context["cl"].result_list)
+    assert typed in shown and len(shown) == 2  # and the synthetic GL… code that contains it
+    log = list(HouseholdAccessLog.objects.order_by("household__code"))
+    assert [(e.user, e.action, e.household, e.unit, e.detail) for e in log] == [
+        (admin, AccessAction.LIST, household, commune, f"admin q={typed.code}")
+        for household in sorted(shown, key=lambda h: h.code)
+    ]
+    assert sum("householdaccesslog" in q["sql"] for q in queries.captured_queries) == 1

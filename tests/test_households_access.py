@@ -151,5 +151,7 @@ def test_a_household_opened_in_the_admin_is_logged_too(register, client, persona
     client.force_login(get_user_model().objects.create_superuser("quantri.ho", password="mat-khau-quan-tri"))
     listing = client.get(reverse("admin:households_household_changelist"))
     assert listing.status_code == 200 and household.head_id_number not in listing.content.decode()
+    listed = HouseholdAccessLog.objects.filter(action=AccessAction.LIST)
+    assert listed.count() == len(listing.context["cl"].result_list) and listed.filter(household=household).exists()
     assert client.get(reverse("admin:households_household_change", args=[household.pk])).status_code == 200
-    assert HouseholdAccessLog.objects.get().household == household
+    assert HouseholdAccessLog.objects.get(action=AccessAction.VIEW).household == household
