@@ -2,14 +2,15 @@
 
 Everything a page shows comes from here, and everything here starts from plans.access:
 `access.scope()` for what a user may see, `access.can()` (remembered per unit by `Abilities`)
-for what they may do with each row.
+for what they may do with each row. The rows of "Việc của tôi" are built from these reads in
+indicators.worklist; a record's history in words is indicators.audit_history.
 """
 
 import datetime
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,15 +19,8 @@ from indicators import closures
 from indicators.models import Actual, Evidence, ExplanationRequest, MeasureUnit, PeriodKind, Target
 from plans import access
 from plans.access import Action
-from plans.models import (
-    AdministrativeUnit,
-    AuditEntry,
-    ProgressState,
-    ReviewStatus,
-    Task,
-    TaskReport,
-)
-from plans.provenance import audit_actor, with_provenance
+from plans.models import AdministrativeUnit, AuditEntry, ReviewStatus, Task, TaskReport
+from plans.provenance import with_provenance
 from plans.text import format_number, query_number
 from plans.workflow import audit_trail
 
@@ -158,7 +152,7 @@ def number_input(value: Decimal | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Việc của tôi
+# Records and their neighbours
 
 
 def horizon_covers(year: int) -> Q:
@@ -170,148 +164,6 @@ def horizon_covers(year: int) -> Q:
     first_is_start = Q(baseline_year__isnull=True, start_year__isnull=False, start_year__lte=year)
     first_is_end = Q(baseline_year__isnull=True, start_year__isnull=True, end_year__lte=year)
     return Q(end_year__gte=year) & (first_is_baseline | first_is_start | first_is_end)
-
-
-def open_requests() -> QuerySet[ExplanationRequest]:
-    return ExplanationRequest.objects.filter(answered_at__isnull=True).select_related("requested_by").order_by("requested_at")
-
-
-@dataclass
-class TargetRow:
-    target: Target
-    actual: Actual | None
-    figure: str
-    can_enter: bool
-    can_request: bool
-    open_requests: list[ExplanationRequest]
-    unit: AdministrativeUnit | None = None  # whose figure counts for the year: the successor after a merger
-    closure: closures.Closure | None = None
-
-
-def targets_awaiting_figures(user, year: int, abilities: Abilities, period: Period = YEARLY) -> list[TargetRow]:
-    """Targets of the user's territory whose period holds `year`, with the period's figure if any.
-
-    For a territory closed before the period's end the figure is its successor's (indicators.closures),
-    and nothing is offered where there is none (a district after 1/7/2025).
-    """
-    targets = list(
-        visible_targets(user)
-        .filter(horizon_covers(year))
-        .select_related("indicator", "document", "territory" + PARENTS)
-        .prefetch_related("compare_units", Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"))
-        .order_by("territory__name", "document__issued_on", "document__number", "position")
-    )
-    closed = closures.closures({t.territory for t in targets}, closures.Period(year, period.kind, period.number))
-    units = {t.pk: closures.counting_unit(t.territory, closed) for t in targets}
-    actuals = visible_actuals(user).filter(
-        year=year,
-        period_kind=period.kind,
-        period_number=period.number,
-        indicator_id__in={t.indicator_id for t in targets},
-        unit_id__in={unit.pk for unit in units.values() if unit is not None},
-    ).select_related("indicator")
-    by_key = {(a.indicator_id, a.unit_id): a for a in actuals}
-    rows = []
-    for target in targets:
-        unit = units[target.pk]
-        actual = by_key.get((target.indicator_id, unit.pk)) if unit is not None else None
-        rows.append(
-            TargetRow(
-                target=target,
-                actual=actual,
-                figure=figure_text(actual) if actual else "",
-                can_enter=unit is not None and abilities.can(Action.ENTER, unit=unit),
-                can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=target.territory),
-                open_requests=target.open_list,
-                unit=unit,
-                closure=closed.get(target.territory_id),
-            )
-        )
-    return rows
-
-
-@dataclass
-class TaskSlot:
-    """One of the user's agencies on a task, and its report for the period."""
-
-    agency: object
-    is_lead: bool
-    inherited: bool  # the task names an agency whose work passed to the user's
-    report: TaskReport | None
-    can_enter: bool
-
-
-@dataclass
-class TaskRow:
-    task: Task
-    slots: list[TaskSlot]
-    can_request: bool
-    open_requests: list[ExplanationRequest]
-
-
-def my_tasks(user, year: int, abilities: Abilities, period: Period = YEARLY) -> list[TaskRow]:
-    """Tasks the user's agencies (with those whose work passed to them) lead or coordinate.
-
-    A user whose membership names no agency (a leader, an admin) sees every task of their territory.
-    """
-    user_reach = access.reach(user)
-    tasks = visible_tasks(user)
-    coordination = Task.coordinating_agencies.through.objects.all()
-    if user_reach.any_agency:
-        tasks = tasks.filter(Q(lead_agency__isnull=False) | Q(pk__in=coordination.values("task_id")))
-    else:
-        coordinated = coordination.filter(agency_id__in=user_reach.agency_ids)
-        tasks = tasks.filter(Q(lead_agency_id__in=user_reach.agency_ids) | Q(pk__in=coordinated.values("task_id")))
-    reports = (
-        TaskReport.objects.filter(year=year, period_kind=period.kind, period_number=period.number)
-        .order_by("-updated_at")
-    )
-    tasks = (
-        tasks.select_related("document", "lead_agency", "document__territory" + PARENTS)
-        .prefetch_related(
-            "coordinating_agencies",
-            Prefetch("reports", queryset=reports, to_attr="period_reports"),
-            Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"),
-        )
-        .order_by("document__issued_on", "document__number", "position")
-    )
-    own_agencies = user_reach.agency_ids
-    direct_agencies = _direct_agency_ids(user)
-    rows = []
-    for task in tasks:
-        agencies = [(task.lead_agency, True)] if task.lead_agency else []
-        agencies += [(a, False) for a in task.coordinating_agencies.all() if a.pk != task.lead_agency_id]
-        if not user_reach.any_agency:
-            agencies = [(a, lead) for a, lead in agencies if a.pk in own_agencies]
-        territory = task.document.territory
-        slots = [
-            TaskSlot(
-                agency=agency,
-                is_lead=lead,
-                inherited=not user_reach.any_agency and agency.pk not in direct_agencies,
-                report=next((r for r in task.period_reports if r.agency_id == agency.pk), None),
-                can_enter=abilities.can(Action.ENTER, unit=territory, agency_ids={agency.pk}),
-            )
-            for agency, lead in agencies
-        ]
-        rows.append(
-            TaskRow(
-                task=task,
-                slots=slots,
-                can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=territory),
-                open_requests=task.open_list,
-            )
-        )
-    return rows
-
-
-def _direct_agency_ids(user) -> set[int]:
-    """The agencies named in the user's memberships (not their predecessors)."""
-    return set(user.memberships.exclude(agency=None).values_list("agency_id", flat=True)) if user.is_authenticated else set()
-
-
-# ---------------------------------------------------------------------------------------------
-# Records and their neighbours
 
 
 def actual_for(user, *, target: Target, year: int, period: Period = YEARLY,
@@ -368,90 +220,6 @@ def explanations_about(user, *, target: Target | None = None, task: Task | None 
     if target is not None:
         return requests.filter(target=target).order_by("-requested_at")
     return requests.filter(task=task).order_by("-requested_at")
-
-
-# ---------------------------------------------------------------------------------------------
-# The audit trail, in words
-
-
-ACTION_LABELS = {
-    "create": _("Tạo mới"),
-    "update": _("Sửa"),
-    "submit": _("Gửi duyệt"),
-    "approve": _("Duyệt"),
-    "return": _("Trả lại"),
-    "late_correction": _("Sửa sau khi duyệt"),
-    "attach_evidence": _("Đính kèm minh chứng"),
-}
-# Bookkeeping that the trail does not need to repeat on every line.
-QUIET_FIELDS = {"id", "version", "created_by", "reviewed_by", "submitted_at", "reviewed_at", "indicator", "unit",
-                "task", "agency", "period_kind", "period_number", "year", "source"}
-CHOICE_LABELS = {"status": ReviewStatus, "progress": ProgressState}
-
-
-@dataclass
-class AuditRow:
-    at: datetime.datetime
-    user_name: str
-    label: str
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-    reason: str = ""
-
-
-def _field_label(model, name: str) -> str:
-    if name == "evidence":
-        return str(_("Minh chứng"))
-    try:
-        return str(model._meta.get_field(name).verbose_name)
-    except Exception:
-        return name
-
-
-def _value_text(name: str, value) -> str:
-    if value is None or value == "":
-        return "—"
-    if name in CHOICE_LABELS:
-        try:
-            return str(CHOICE_LABELS[name](value).label)
-        except ValueError:
-            return str(value)
-    if isinstance(value, bool):
-        return str(_("có")) if value else str(_("không"))
-    if name in {"value", "numerator", "denominator"}:
-        try:
-            return format_number(Decimal(str(value)), 4)
-        except InvalidOperation:
-            return str(value)
-    if name == "completed_on":
-        try:
-            return datetime.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-        except ValueError:
-            return str(value)
-    return str(value)
-
-
-def audit_rows(record) -> list[AuditRow]:
-    """The record's history, oldest first: who, when, what, before → after, why."""
-    rows = []
-    for entry in audit_trail(record).order_by("at", "id"):
-        before, after = entry.before or {}, entry.after or {}
-        changes = []
-        for name, value in after.items():
-            if name in QUIET_FIELDS or (entry.before is None and (value is None or value == "" or value is False)):
-                continue
-            old, new = _value_text(name, before.get(name)), _value_text(name, value)
-            if old != new:
-                changes.append((_field_label(type(record), name), old, new))
-        rows.append(
-            AuditRow(
-                at=entry.at,
-                user_name=audit_actor(entry),
-                label=str(ACTION_LABELS.get(entry.action, entry.action)),
-                changes=changes,
-                reason=entry.reason,
-            )
-        )
-    return rows
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import merged_entry, selectors, services
+from indicators import audit_history, merged_entry, selectors, services, worklist
 from indicators.forms import (
     ActualForm,
     AnswerForm,
@@ -92,8 +92,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "period": period,
         "period_title": period.title(year),
         "period_choices": selectors.PERIOD_CHOICES,
-        "target_rows": selectors.targets_awaiting_figures(request.user, year, abilities, period),
-        "task_rows": selectors.my_tasks(request.user, year, abilities, period),
+        "target_rows": worklist.targets_awaiting_figures(request.user, year, abilities, period),
+        "task_rows": worklist.my_tasks(request.user, year, abilities, period),
     }
     return render(request, "indicators/my_work.html", context)
 
@@ -208,7 +208,7 @@ def _actual_page(request: HttpRequest, actual: Actual, *, return_form: ReturnFor
         "figure": selectors.figure_text(actual),
         "target": target,
         "evidence": actual.evidence.order_by("uploaded_at", "pk"),
-        "audit": selectors.audit_rows(actual),
+        "audit": audit_history.audit_rows(actual),
         "can_review": may_review and not own,
         "own_record": may_review and own,
         "can_submit": may_enter and actual.status in EDITABLE,
@@ -412,7 +412,7 @@ def _task_report_page(request: HttpRequest, report: TaskReport, *, return_form: 
         "report": report,
         "task": report.task,
         "evidence": report.evidence.order_by("uploaded_at", "pk"),
-        "audit": selectors.audit_rows(report),
+        "audit": audit_history.audit_rows(report),
         "can_review": may_review and not own,
         "own_record": may_review and own,
         "can_submit": may_enter and report.status in EDITABLE,

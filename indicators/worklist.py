@@ -1,0 +1,162 @@
+"""The rows of "Việc của tôi": targets awaiting the period's figure, and the tasks the user's
+agencies report on. Reads through indicators.selectors, so they see only what the user may see.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from indicators import closures
+from indicators.models import Actual, ExplanationRequest, Target
+from indicators.selectors import (
+    PARENTS,
+    YEARLY,
+    Abilities,
+    Period,
+    figure_text,
+    horizon_covers,
+    visible_actuals,
+    visible_targets,
+    visible_tasks,
+)
+from plans import access
+from plans.access import Action
+from plans.models import AdministrativeUnit, Task, TaskReport
+
+
+def open_requests() -> QuerySet[ExplanationRequest]:
+    return ExplanationRequest.objects.filter(answered_at__isnull=True).select_related("requested_by").order_by("requested_at")
+
+
+@dataclass
+class TargetRow:
+    target: Target
+    actual: Actual | None
+    figure: str
+    can_enter: bool
+    can_request: bool
+    open_requests: list[ExplanationRequest]
+    unit: AdministrativeUnit | None = None  # whose figure counts for the year: the successor after a merger
+    closure: closures.Closure | None = None
+
+
+def targets_awaiting_figures(user, year: int, abilities: Abilities, period: Period = YEARLY) -> list[TargetRow]:
+    """Targets of the user's territory whose period holds `year`, with the period's figure if any.
+
+    For a territory closed before the period's end the figure is its successor's (indicators.closures),
+    and nothing is offered where there is none (a district after 1/7/2025).
+    """
+    targets = list(
+        visible_targets(user)
+        .filter(horizon_covers(year))
+        .select_related("indicator", "document", "territory" + PARENTS)
+        .prefetch_related("compare_units", Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"))
+        .order_by("territory__name", "document__issued_on", "document__number", "position")
+    )
+    closed = closures.closures({t.territory for t in targets}, closures.Period(year, period.kind, period.number))
+    units = {t.pk: closures.counting_unit(t.territory, closed) for t in targets}
+    actuals = visible_actuals(user).filter(
+        year=year,
+        period_kind=period.kind,
+        period_number=period.number,
+        indicator_id__in={t.indicator_id for t in targets},
+        unit_id__in={unit.pk for unit in units.values() if unit is not None},
+    ).select_related("indicator")
+    by_key = {(a.indicator_id, a.unit_id): a for a in actuals}
+    rows = []
+    for target in targets:
+        unit = units[target.pk]
+        actual = by_key.get((target.indicator_id, unit.pk)) if unit is not None else None
+        rows.append(
+            TargetRow(
+                target=target,
+                actual=actual,
+                figure=figure_text(actual) if actual else "",
+                can_enter=unit is not None and abilities.can(Action.ENTER, unit=unit),
+                can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=target.territory),
+                open_requests=target.open_list,
+                unit=unit,
+                closure=closed.get(target.territory_id),
+            )
+        )
+    return rows
+
+
+@dataclass
+class TaskSlot:
+    """One of the user's agencies on a task, and its report for the period."""
+
+    agency: object
+    is_lead: bool
+    inherited: bool  # the task names an agency whose work passed to the user's
+    report: TaskReport | None
+    can_enter: bool
+
+
+@dataclass
+class TaskRow:
+    task: Task
+    slots: list[TaskSlot]
+    can_request: bool
+    open_requests: list[ExplanationRequest]
+
+
+def my_tasks(user, year: int, abilities: Abilities, period: Period = YEARLY) -> list[TaskRow]:
+    """Tasks the user's agencies (with those whose work passed to them) lead or coordinate.
+
+    A user whose membership names no agency (a leader, an admin) sees every task of their territory.
+    """
+    user_reach = access.reach(user)
+    tasks = visible_tasks(user)
+    coordination = Task.coordinating_agencies.through.objects.all()
+    if user_reach.any_agency:
+        tasks = tasks.filter(Q(lead_agency__isnull=False) | Q(pk__in=coordination.values("task_id")))
+    else:
+        coordinated = coordination.filter(agency_id__in=user_reach.agency_ids)
+        tasks = tasks.filter(Q(lead_agency_id__in=user_reach.agency_ids) | Q(pk__in=coordinated.values("task_id")))
+    reports = (
+        TaskReport.objects.filter(year=year, period_kind=period.kind, period_number=period.number)
+        .order_by("-updated_at")
+    )
+    tasks = (
+        tasks.select_related("document", "lead_agency", "document__territory" + PARENTS)
+        .prefetch_related(
+            "coordinating_agencies",
+            Prefetch("reports", queryset=reports, to_attr="period_reports"),
+            Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"),
+        )
+        .order_by("document__issued_on", "document__number", "position")
+    )
+    own_agencies = user_reach.agency_ids
+    direct_agencies = _direct_agency_ids(user)
+    rows = []
+    for task in tasks:
+        agencies = [(task.lead_agency, True)] if task.lead_agency else []
+        agencies += [(a, False) for a in task.coordinating_agencies.all() if a.pk != task.lead_agency_id]
+        if not user_reach.any_agency:
+            agencies = [(a, lead) for a, lead in agencies if a.pk in own_agencies]
+        territory = task.document.territory
+        slots = [
+            TaskSlot(
+                agency=agency,
+                is_lead=lead,
+                inherited=not user_reach.any_agency and agency.pk not in direct_agencies,
+                report=next((r for r in task.period_reports if r.agency_id == agency.pk), None),
+                can_enter=abilities.can(Action.ENTER, unit=territory, agency_ids={agency.pk}),
+            )
+            for agency, lead in agencies
+        ]
+        rows.append(
+            TaskRow(
+                task=task,
+                slots=slots,
+                can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=territory),
+                open_requests=task.open_list,
+            )
+        )
+    return rows
+
+
+def _direct_agency_ids(user) -> set[int]:
+    """The agencies named in the user's memberships (not their predecessors)."""
+    return set(user.memberships.exclude(agency=None).values_list("agency_id", flat=True)) if user.is_authenticated else set()
