@@ -1,6 +1,6 @@
 from django.urls import path
 
-from indicators import views
+from indicators import task_report_views, views
 
 urlpatterns = [
     path("viec-cua-toi/", views.my_work, name="my_work"),
@@ -10,11 +10,11 @@ urlpatterns = [
     path("so-lieu/<int:actual_id>/gui-duyet/", views.actual_submit, name="actual_submit"),
     path("so-lieu/<int:actual_id>/duyet/", views.actual_approve, name="actual_approve"),
     path("so-lieu/<int:actual_id>/tra-lai/", views.actual_return, name="actual_return"),
-    path("nhiem-vu/<int:task_id>/bao-cao/", views.task_report_entry, name="task_report_entry"),
-    path("bao-cao-nhiem-vu/<int:report_id>/", views.task_report_detail, name="task_report_detail"),
-    path("bao-cao-nhiem-vu/<int:report_id>/gui-duyet/", views.task_report_submit, name="task_report_submit"),
-    path("bao-cao-nhiem-vu/<int:report_id>/duyet/", views.task_report_approve, name="task_report_approve"),
-    path("bao-cao-nhiem-vu/<int:report_id>/tra-lai/", views.task_report_return, name="task_report_return"),
+    path("nhiem-vu/<int:task_id>/bao-cao/", task_report_views.task_report_entry, name="task_report_entry"),
+    path("bao-cao-nhiem-vu/<int:report_id>/", task_report_views.task_report_detail, name="task_report_detail"),
+    path("bao-cao-nhiem-vu/<int:report_id>/gui-duyet/", task_report_views.task_report_submit, name="task_report_submit"),
+    path("bao-cao-nhiem-vu/<int:report_id>/duyet/", task_report_views.task_report_approve, name="task_report_approve"),
+    path("bao-cao-nhiem-vu/<int:report_id>/tra-lai/", task_report_views.task_report_return, name="task_report_return"),
     path("minh-chung/<int:evidence_id>/", views.evidence_download, name="evidence_download"),
     path("giai-trinh/", views.explanation_list, name="explanation_list"),
     path("giai-trinh/<int:request_id>/tra-loi/", views.explanation_answer, name="explanation_answer"),

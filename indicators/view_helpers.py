@@ -1,0 +1,73 @@
+"""What the reporting pages (indicators.views, indicators.task_report_views) share: the workflow
+steps a detail page posts to, the edit-conflict notice, and the task lookup through the user's scope.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+
+from indicators import selectors
+from indicators.forms import ReportForm, ReturnForm, add_service_errors
+from plans import provenance
+from plans.models import ReviewStatus, Task
+
+EDITABLE = {ReviewStatus.DRAFT, ReviewStatus.RETURNED}
+
+
+def message_errors(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def conflict_context(record, mine: str, theirs: str) -> dict:
+    change = selectors.last_change(record)
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "by": provenance.audit_actor(change) if change else provenance.produced_by(record),
+        "at": change.at if change else record.updated_at,
+    }
+
+
+def rebind(form_class: type[ReportForm], request: HttpRequest, version: int, **kwargs) -> ReportForm:
+    """The user's form again, as typed, carrying the stored version so that they may save over it."""
+    data = request.POST.copy()
+    data["version"] = str(version)
+    return form_class(data, **kwargs)
+
+
+def task_in_scope(request: HttpRequest, task_id: int) -> Task:
+    tasks = (
+        selectors.visible_tasks(request.user)
+        .select_related("document", "lead_agency", "document__territory" + selectors.PARENTS)
+        .prefetch_related("coordinating_agencies")
+    )
+    return get_object_or_404(tasks, pk=task_id)
+
+
+def workflow_step(request: HttpRequest, record, detail_view: str, success: str, transition) -> HttpResponse:
+    """Run one workflow step (submit, approve) and go back to the record's page with the outcome."""
+    try:
+        transition()
+    except ValidationError as error:
+        message_errors(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(detail_view, record.pk)
+
+
+def return_step(request: HttpRequest, record, detail_view: str, success: str, transition, page) -> HttpResponse:
+    """Return a record for rework; a missing comment is shown on the form, which keeps what was typed."""
+    form = ReturnForm(request.POST)
+    form.is_valid()
+    try:
+        transition(form.cleaned_data.get("review_comment", ""))
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            message_errors(request, error)
+            return redirect(detail_view, record.pk)
+        add_service_errors(form, error)
+        return page(form)
+    messages.success(request, success)
+    return redirect(detail_view, record.pk)
