@@ -1,9 +1,8 @@
 """Reported figures in bulk: the yearly actuals of every commune, checked row by row, written at once.
 
-The same columns as indicators.resources.ActualResource (indicator code, unit code and map,
-period, value or numerator/denominator, status) and the same checks (services.validate_figure,
-the period rules), but without a query per row: indicators and units are looked up in memory,
-and the rows reach the database through its bulk path:
+The same columns as indicators.resources.ActualResource and the same checks, but without a query
+per row: indicators.bulk_rows reads and checks each row in memory, and the rows that pass reach
+the database through its bulk path:
 
 - PostgreSQL: the checked rows stream through COPY into a temporary table; one statement counts
   new / changed / unchanged rows, and three set-based statements write the audit entries of
@@ -19,248 +18,29 @@ committed, that table is rebuilt once for the indicators and years it touched (i
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from indicators.bulk_rows import (
+    COL_DENOMINATOR,
+    COL_NUMERATOR,
+    COL_STATUS,
+    COL_VALUE,
+    BulkResult,
+    RowChecker,
+    Staged,
+    checked_rows,
+)
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind
-from indicators.resources import DEFAULT_IMPORT_STATUS, IMPORT_STATUSES, PERIOD_NUMBERS, period_error
-from indicators.services import validate_figure
-from indicators.workbook import ACTUALS, MAX_CHANGES_KEPT, MAX_ERRORS_KEPT, FORMULA_MESSAGE, Formula, RowChange, RowError, SheetRows, row_error
+from indicators.workbook import ACTUALS, MAX_CHANGES_KEPT, MAX_ERRORS_KEPT, RowChange, SheetRows
 from plans.models import AdministrativeUnit, AuditEntry, ReviewStatus
-from plans.resources import MAP_COLUMN
-from plans.text import format_number, parse_number
+from plans.text import format_number
 
-COL_INDICATOR, COL_UNIT, COL_MAP = "Mã chỉ số", "Mã địa bàn", MAP_COLUMN
-COL_YEAR, COL_KIND, COL_NUMBER = "Năm", "Kỳ", "Số kỳ"
-COL_VALUE, COL_NUMERATOR, COL_DENOMINATOR, COL_STATUS = "Giá trị", "Tử số", "Mẫu số", "Trạng thái"
-COLUMN_OF = {"value": COL_VALUE, "numerator": COL_NUMERATOR, "denominator": COL_DENOMINATOR, "year": COL_YEAR}
-
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-MAX_MAGNITUDE = Decimal(10) ** 12  # numeric(16, 4)
-PROGRESS_EVERY = 20_000
 BATCH_SIZE = 1_000
-
-
-def _labels(choices) -> dict[str, str]:
-    labels = {}
-    for value, label in choices.choices:
-        labels[str(label).lower()] = value
-        labels[str(value).lower()] = value
-    return labels
-
-
-KINDS = {**_labels(PeriodKind), "cả năm": PeriodKind.YEAR, "": PeriodKind.YEAR}
-STATUSES = {key: value for key, value in _labels(ReviewStatus).items() if value in IMPORT_STATUSES}
-STATUSES[""] = DEFAULT_IMPORT_STATUS
-
-
-@dataclass
-class BulkResult:
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    wrong: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
-    changes: list[RowChange] = field(default_factory=list)
-
-    def add_error(self, row: int, column: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append(row_error(ACTUALS, row, column, message))
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _whole(value) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = _text(value)
-    if not text:
-        return None
-    if text.isdecimal() and len(text) < 10:  # isdigit() would let "²" through to int()
-        return int(text)
-    raise ValueError(f"“{text}” không phải là số nguyên (ví dụ 2025).")
-
-
-def _decimal(value) -> Decimal | None:
-    if value is None:
-        return None
-    if value.__class__ is str:
-        text = value.strip()
-        if not text:
-            return None
-        if text.isdecimal():
-            number = Decimal(text)
-        else:
-            whole, comma, fraction = text.partition(",")
-            # "2,41": the usual shape, read without the regular expression; else parse_number
-            number = Decimal(f"{whole}.{fraction}") if comma and whole.isdecimal() and fraction.isdecimal() else parse_number(text)
-    elif isinstance(value, bool):
-        raise ValueError(f"“{value}” không phải là số.")
-    elif isinstance(value, (int, float, Decimal)):
-        number = Decimal(str(value))
-    else:
-        raise ValueError(f"“{value}” không phải là số.")
-    if not number.is_finite():  # a NaN or infinite cell of a crafted workbook
-        raise ValueError(f"“{value}” không phải là số.")
-    if abs(number) >= MAX_MAGNITUDE:
-        raise ValueError(f"“{value}” quá lớn (tối đa 12 chữ số phần nguyên).")
-    if number.as_tuple().exponent < -4:
-        raise ValueError(f"“{value}” có quá 4 chữ số thập phân.")
-    return number
-
-
-# A checked row, ready to stage: (row, indicator id, unit id, period kind, year, period number,
-# value, numerator, denominator, status).
-Staged = tuple[int, int, int, str, int, int, Decimal | None, Decimal | None, Decimal | None, str]
-
-
-class _Checker:
-    def __init__(self, headers: list[str], result: BulkResult):
-        index = {header: i for i, header in enumerate(headers)}
-        self.columns = [index[c] for c in (
-            COL_INDICATOR, COL_UNIT, COL_MAP, COL_YEAR, COL_KIND, COL_NUMBER,
-            COL_VALUE, COL_NUMERATOR, COL_DENOMINATOR, COL_STATUS,
-        )]
-        self.headers = headers
-        self.result = result
-        self.indicators = {i.code: i for i in Indicator.objects.all()}
-        self.units = {
-            (code, admin_map): pk for code, admin_map, pk in AdministrativeUnit.objects.values_list("code", "admin_map", "pk")
-        }
-        self.seen: dict[tuple, int] = {}
-
-    def check(self, row_number: int, values: list) -> Staged | None:
-        if Formula in map(type, values):
-            return self._fail(row_number, [
-                (self.headers[i], FORMULA_MESSAGE.format(formula=cell)) for i, cell in enumerate(values) if type(cell) is Formula
-            ])
-        c_ind, c_unit, c_map, c_year, c_kind, c_number, c_value, c_num, c_den, c_status = self.columns
-        # The common case first, inline (a million rows): text cells that are exactly right.
-        code, unit_code, admin_map, year, kind, number, value, numerator, denominator, status = (
-            values[c_ind], values[c_unit], values[c_map], values[c_year], values[c_kind], values[c_number],
-            values[c_value], values[c_num], values[c_den], values[c_status],
-        )
-        indicator = self.indicators.get(code)
-        unit_id = self.units.get((unit_code, admin_map))
-        if (
-            indicator is not None and unit_id is not None and year.__class__ is str and year.isdecimal()
-            and len(year) == 4 and FIRST_YEAR <= (year := int(year)) <= LAST_YEAR and kind.__class__ is str
-            and (kind := KINDS.get(kind.lower())) is not None and number.__class__ is str
-            and (number := int(number) if number.isdecimal() and len(number) < 10 else 0 if number == "" else None) is not None
-            and status.__class__ is str and (status := STATUSES.get(status.lower())) is not None
-            and number in PERIOD_NUMBERS[kind]
-        ):
-            try:
-                figures = (_decimal(value), _decimal(numerator), _decimal(denominator))
-            except (ValueError, InvalidOperation):
-                return self._check_slowly(row_number, values)
-            try:
-                validate_figure(indicator=indicator, value=figures[0], numerator=figures[1], denominator=figures[2])
-            except ValidationError:
-                return self._check_slowly(row_number, values)
-            return self._stage(row_number, indicator, unit_id, kind, year, number, figures, status)
-        return self._check_slowly(row_number, values)
-
-    def _stage(self, row_number, indicator, unit_id, kind, year, number, figures, status) -> Staged | None:
-        key = (indicator.pk, unit_id, kind, year, number)
-        first = self.seen.setdefault(key, row_number)
-        if first != row_number:
-            return self._fail(row_number, [(COL_INDICATOR, f"Trùng chỉ số, địa bàn và kỳ với dòng {first}.")])
-        return (row_number, indicator.pk, unit_id, kind, year, number, *figures, status)
-
-    def _check_slowly(self, row_number: int, values: list) -> Staged | None:
-        """Every cell, any type, with a message for each problem."""
-        problems: list[tuple[str, str]] = []
-        c_ind, c_unit, c_map, c_year, c_kind, c_number, c_value, c_num, c_den, c_status = self.columns
-
-        code = _text(values[c_ind])
-        indicator = self.indicators.get(code)
-        if indicator is None:
-            problems.append((COL_INDICATOR, f"Không có chỉ số mã “{code}” (xem sheet chỉ số)." if code else "Không được để trống."))
-        unit_code, admin_map = _text(values[c_unit]), _text(values[c_map])
-        unit_id = self.units.get((unit_code, admin_map))
-        if unit_id is None:
-            map_label = f"bản đồ {admin_map} tỉnh" if admin_map else "cả nước/vùng"
-            problems.append((COL_UNIT, f"Không có địa bàn mã “{unit_code}” ({map_label})." if unit_code else "Không được để trống."))
-        try:
-            year = _whole(values[c_year])
-            if year is None:
-                problems.append((COL_YEAR, "Không được để trống."))
-            elif not FIRST_YEAR <= year <= LAST_YEAR:
-                problems.append((COL_YEAR, f"Năm {year} nằm ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}."))
-        except ValueError as error:
-            year = None
-            problems.append((COL_YEAR, str(error)))
-        kind = KINDS.get(_text(values[c_kind]).lower())
-        if kind is None:
-            allowed = ", ".join(f"“{label}”" for _, label in PeriodKind.choices)
-            problems.append((COL_KIND, f"“{_text(values[c_kind])}” không có trong danh mục; dùng một trong: {allowed}."))
-        try:
-            number = _whole(values[c_number]) or 0
-        except ValueError as error:
-            number = None
-            problems.append((COL_NUMBER, str(error)))
-        if kind is not None and number is not None:
-            message = period_error(kind, number)
-            if message:
-                problems.append((COL_NUMBER, message))
-        figures = []
-        for column, position in ((COL_VALUE, c_value), (COL_NUMERATOR, c_num), (COL_DENOMINATOR, c_den)):
-            try:
-                figures.append(_decimal(values[position]))
-            except (ValueError, InvalidOperation) as error:
-                figures.append(None)
-                problems.append((column, str(error)))
-        status = STATUSES.get(_text(values[c_status]).lower())
-        if status is None:
-            allowed = ", ".join(f"“{ReviewStatus(s).label}”" for s in IMPORT_STATUSES)
-            problems.append((COL_STATUS, f"“{_text(values[c_status])}” không hợp lệ; dùng {allowed} (để trống: Đã duyệt)."))
-        if problems:
-            return self._fail(row_number, problems)
-
-        value, numerator, denominator = figures
-        try:
-            validate_figure(indicator=indicator, value=value, numerator=numerator, denominator=denominator)
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                problems.extend((COLUMN_OF.get(name, COL_VALUE), message) for message in messages)
-            return self._fail(row_number, problems)
-        return self._stage(row_number, indicator, unit_id, kind, year, number, tuple(figures), status)
-
-    def _fail(self, row_number: int, problems: list[tuple[str, str]]) -> None:
-        self.result.wrong += 1
-        for column, message in problems:
-            self.result.add_error(row_number, column, message)
-        return None
-
-
-def _checked_rows(sheet: SheetRows, checker: _Checker, progress: Callable[[int], None] | None) -> Iterator[Staged]:
-    count = 0
-    for row_number, values in sheet.open_rows():
-        count += 1
-        if progress and count % PROGRESS_EVERY == 0:
-            progress(count)
-        staged = checker.check(row_number, values)
-        if staged is not None:
-            yield staged
-    if progress:
-        progress(count)
 
 
 def _figure(value) -> str:
@@ -294,8 +74,8 @@ def import_actuals(
     The figures written say source = imported and name `import_record` (the upload) when given.
     """
     result = BulkResult()
-    checker = _Checker(sheet.headers, result)
-    rows = _checked_rows(sheet, checker, progress)
+    checker = RowChecker(sheet.headers, result)
+    rows = checked_rows(sheet, checker, progress)
     method = method or ("copy" if connection.vendor == "postgresql" else "batched")
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
     reason = reason or "Nhập từ bảng tính"

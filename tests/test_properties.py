@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from households.forms import HouseholdForm, ListFilterForm, ReviewForm
 from households.models import Area, Cause, LivingClass
-from indicators.bulk_actuals import _Checker, _decimal, _whole, BulkResult
+from indicators.bulk_rows import BulkResult, RowChecker, decimal_cell, whole_cell
 from indicators.evaluation import Evaluation, EvaluationStatus as S, evaluate
 from indicators.forms import ActualForm, AnswerForm, ExplanationRequestForm, ReturnForm, TaskReportForm
 from indicators.models import (
@@ -276,7 +276,7 @@ def test_the_sheet_reader_gives_rows_of_the_template_width(raw):
 @example(Decimal("-Infinity"))
 @given(st.one_of(ANY_TEXT, st.none(), st.integers(), st.floats(), st.decimals(), st.booleans()))
 def test_bulk_figure_cells_read_a_bounded_number_or_a_vietnamese_error(value):
-    ok, number = _reads_or_refuses(_decimal, value)
+    ok, number = _reads_or_refuses(decimal_cell, value)
     if ok and number is not None:
         assert number.is_finite() and abs(number) < 10**12 and number.as_tuple().exponent >= -4
 
@@ -284,8 +284,8 @@ def test_bulk_figure_cells_read_a_bounded_number_or_a_vietnamese_error(value):
 @PROPERTY
 @given(FIGURE)
 def test_bulk_figure_cells_round_trip(number):
-    assert _decimal(format_number(number, 4)) == number
-    assert _decimal(str(number).replace(".", ",")) == number
+    assert decimal_cell(format_number(number, 4)) == number
+    assert decimal_cell(str(number).replace(".", ",")) == number
 
 
 @PROPERTY
@@ -293,7 +293,7 @@ def test_bulk_figure_cells_round_trip(number):
 @example("9" * 5000)
 @given(st.one_of(ANY_TEXT, st.none(), st.integers(min_value=0, max_value=10**12), st.floats()))
 def test_bulk_whole_number_cells_read_an_int_or_a_vietnamese_error(value):
-    ok, number = _reads_or_refuses(_whole, value)
+    ok, number = _reads_or_refuses(whole_cell, value)
     if ok:
         assert number is None or type(number) is int
 
@@ -309,7 +309,7 @@ ROW_CELL = st.one_of(
 def test_the_bulk_checker_stages_a_row_or_reports_it_in_vietnamese():
     """Every row (any cells, any types) is staged or counted wrong with Vietnamese messages; never raises."""
     result = BulkResult()
-    checker = _Checker(ACTUAL_HEADERS, result)
+    checker = RowChecker(ACTUAL_HEADERS, result)
     rows = iter(range(2, 10**6))
 
     @PROPERTY
