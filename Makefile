@@ -45,7 +45,7 @@ demo-check: install
 	@dir=$$(mktemp -d /tmp/povertyplan-demo-check.XXXXXX) && trap 'rm -rf "$$dir"' EXIT && \
 	  export DATABASE_URL="sqlite:///$$dir/db.sqlite3" MEDIA_ROOT="$$dir/media" DEBUG=1 && \
 	  $(MAKE) --no-print-directory demo-data >"$$dir/demo-data.log" 2>&1 || { cat "$$dir/demo-data.log"; exit 1; }; \
-	  CRAWL_EXISTING_DATABASE=1 $(PY) -m pytest tests/test_crawl.py -q $(PYTEST_ARGS)
+	  DEBUG=0 DEMO=1 CRAWL_EXISTING_DATABASE=1 $(PY) -m pytest tests/test_crawl.py -q $(PYTEST_ARGS)
 
 # PostgreSQL 15 runs on these machines; start the cluster if it is down.
 postgres:
