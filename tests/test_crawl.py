@@ -243,7 +243,7 @@ def build_records(users) -> None:
         users[DEMO_OFFICER] = get_user_model().objects.get(username=DEMO_OFFICER)
         _households(users, 2)
         household_services.recompute_register(year=2025)
-        call_command("generate_illustrative_actuals", indicators="LD01,LD02,GN04", from_year=2022, to_year=2025,
+        call_command("generate_illustrative_actuals", indicators="LD01,LD02,GN04", from_year=2024, to_year=2025,
                      no_communes=True, verbosity=0)
 
 
@@ -278,8 +278,10 @@ def add_more_records(users) -> None:
                                for code in ("24", "93") for year in (2019, 2020)]), method="copy")
         _households(users, 3, first_year=2023)
         household_services.recompute_register(year=2025)
-        call_command("generate_illustrative_actuals", indicators="LD01,LD02,GN04", from_year=2020, to_year=2026,
-                     no_communes=True, verbosity=0)
+        # Other indicators, no task reports: the generator replaces what it made before, and the
+        # pages of those records must stay to be compared.
+        call_command("generate_illustrative_actuals", indicators="GN05,DV01", from_year=2023, to_year=2026,
+                     no_communes=True, no_task_reports=True, verbosity=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,7 +378,9 @@ def test_no_page_runs_more_queries_once_there_is_more_data(crawl_data, db, marke
         client = _client(persona)
         for old in visits:
             new, _ = visit(client, old.url)
-            if new.status >= 500 or new.queries > old.queries:
+            if new.status != old.status:
+                grown.append(f"{persona} {old.url}: {old.status} -> {new.status}, not compared {new.error}")
+            elif new.queries > old.queries:
                 grown.append(f"{persona} {old.url}: {old.queries} -> {new.queries} queries ({new.status} {new.error})")
                 if os.environ.get("CRAWL_SHOW_QUERIES"):
                     print("\n".join(["", grown[-1], *old.sql, "-- after:", *new.sql]))
