@@ -109,7 +109,7 @@ def test_files_that_do_not_read_as_their_format_or_hide_another_are_refused(name
     assert refusal(name, content) == expected
 
 
-def test_an_image_that_is_also_html_or_a_pdf_is_refused(monkeypatch):
+def test_an_image_that_is_also_html_or_a_pdf_is_refused():
     png = png_bytes()
     with_comment = png[:33] + _png_chunk(b"tEXt", b"Comment\x00<html><script>alert(1)</script></html>") + png[33:]
     assert refusal("html.png", with_comment) == INSIDE.format(name="html.png", what="ảnh PNG", other="HTML/script")
