@@ -325,7 +325,7 @@ def _write_list(persona: str, visits) -> None:
         shapes = {v.shape for v in visits}
         out.write(f"# {persona}: {len(visits)} URLs, {len(shapes)} shapes ({connection.vendor})\n")
         for v in visits:
-            out.write(f"{v.status} {v.queries:4d} {v.seconds * 1000:6.0f} ms {v.url}\n")
+            out.write(f"{v.status} {v.queries:4d} {v.seconds * 1000:6.0f} ms {v.url}  [{v.shape}]\n")
 
 
 def _problems(visits) -> list[str]:
