@@ -5,7 +5,8 @@ baseline year of the 2021–2025 targets) for 20 indicators and every unit: 34 p
 3.321 communes of the 2025 map, the 63 provinces and 696 districts of the old map up to 2024; the
 nation and regions added up by indicators.rollups. The seed catalogue holds 13 indicators (more
 if other apps add theirs); the benchmark adds illustrative ones ("MH..") up to 20. Generated
-once: a rerun reuses them.
+once: a rerun reuses them. Indicators that other benchmarks keep for themselves (codes starting
+"BENCH-") are never counted or used here, so the set is the same in any order and on any rerun.
 
 Each page is requested through Django's test client as a signed-in national leader (not a
 superuser: every read goes through plans.access.scope): a few warm-up requests, then
@@ -24,6 +25,7 @@ REQUESTS = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "40"))
 WARM_UP = 3
 INDICATORS = 20
 TARGET_MS = 300
+PRIVATE_PREFIX = "BENCH-"  # indicators another benchmark keeps to itself (bench_import's)
 EXTRA = [  # code, name, measure unit, direction, aggregation
     ("MH01", "Tỷ lệ hộ có nhà ở an toàn (minh họa)", "percent", "higher", "ratio"),
     ("MH02", "Tỷ lệ hộ dùng nước sạch (minh họa)", "percent", "higher", "ratio"),
@@ -50,12 +52,13 @@ def _ensure_data() -> None:
         print(f"Nạp bản đồ hành chính: {time.perf_counter() - started:.1f} s", flush=True)
     if not Target.objects.exists():
         call_command("load_cascade", verbosity=0)
+    catalogue = Indicator.objects.exclude(code__startswith=PRIVATE_PREFIX)
     for code, name, measure_unit, direction, aggregation in EXTRA:
-        if Indicator.objects.count() >= INDICATORS:
+        if catalogue.count() >= INDICATORS:
             break
         Indicator.objects.get_or_create(code=code, defaults={
             "name": name, "measure_unit": measure_unit, "direction": direction, "aggregation": aggregation})
-    indicators = list(Indicator.objects.order_by("code")[:INDICATORS])
+    indicators = list(catalogue.order_by("code")[:INDICATORS])
     have = (
         Actual.objects.filter(source=ActualSource.ILLUSTRATIVE, unit__level=UnitLevel.COMMUNE, year=2026,
                               indicator__in=indicators)
