@@ -200,6 +200,12 @@ def _task_reports(users, task: Task, years: list[int]) -> None:
             services.return_task_report(user=reviewer, report=report, comment="Bổ sung minh chứng")
 
 
+def _free_years(task: Task, count: int) -> list[int]:
+    """Years without a report of the task's lead agency (the illustrative generator writes some)."""
+    taken = set(TaskReport.objects.filter(task=task, agency=task.lead_agency_id).values_list("year", flat=True))
+    return [year for year in range(2021, 2031) if year not in taken][:count]
+
+
 def _explanations(users, target: Target, task: Task, label: str) -> None:
     asked = services.request_explanation(user=users["lanhdao"], target=target, question=f"Vì sao chậm ({label})?")
     services.answer_explanation(user=users["canbo.haugiang"], request=asked, answer="Do thiên tai")
@@ -255,9 +261,9 @@ def add_more_records(users) -> None:
     _entered_figures(users, _hg_target("II.2.a.4"), [2021, 2022])
     services.attach_evidence(user=users["canbo.haugiang"], upload=SimpleUploadedFile("them.pdf", PDF),
                              actual=Actual.objects.filter(source="entered", status="draft").order_by("pk").first())
-    _task_reports(users, tasks[0], [2025])
+    _task_reports(users, tasks[0], _free_years(tasks[0], 1))
     for other in tasks[1:]:
-        _task_reports(users, other, [2023, 2024])
+        _task_reports(users, other, _free_years(other, 2))
     _explanations(users, poverty, tasks[0], "2")
     with TestCase.captureOnCommitCallbacks(execute=True):
         record = _workbook_import(admin, {
