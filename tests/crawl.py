@@ -37,6 +37,12 @@ class Visit:
     queries: int
     seconds: float = 0.0
     sql: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def page_queries(self) -> int:
+        """Queries without the session's: a session is saved once a minute (the idle timeout),
+        whichever page that falls on."""
+        return sum('"django_session"' not in sql for sql in self.sql)
     invalid: list[str] = field(default_factory=list)
     error: str = ""
 
