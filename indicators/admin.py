@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
 from indicators.models import Actual, Evidence, ExplanationRequest, Indicator, Target
@@ -49,10 +51,16 @@ class ActualAdmin(admin.ModelAdmin):
 class EvidenceAdmin(admin.ModelAdmin):
     list_display = ["original_name", "actual", "task_report", "size", "uploaded_by", "uploaded_at"]
     list_select_related = ["actual__indicator", "actual__unit", "task_report__task", "uploaded_by"]
-    readonly_fields = ["actual", "task_report", "file", "original_name", "size", "uploaded_by"]
+    readonly_fields = ["actual", "task_report", "download", "original_name", "size", "uploaded_by"]
+    exclude = ["file"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=Evidence._meta.get_field("file").verbose_name)
+    def download(self, evidence):
+        # Through the app's access check: evidence is never served from MEDIA_URL.
+        return format_html('<a href="{}">{}</a>', reverse("evidence_download", args=[evidence.pk]), evidence.original_name)
 
 
 @admin.register(ExplanationRequest)
