@@ -19,7 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from bench import report
+from bench import report, server
 from households import synthetic
 from households.models import Household, PovertyStandard
 from households.services import recompute_register
@@ -70,13 +70,10 @@ def _user(username: str, role: str, unit: AdministrativeUnit):
 def _login(client: Client, user) -> None:
     """Signed in with the second factor given, as commune officers must be to read households."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
-    device = device or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
     session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[DEVICE_ID_SESSION_KEY] = server.confirmed_device(user).persistent_id
     session.save()
 
 

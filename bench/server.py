@@ -166,17 +166,28 @@ def running(env: dict[str, str], **options) -> Iterator[Server]:
 
 
 def signed_in_session(user) -> str:
-    """A session as django.contrib.auth.login writes it, without a password hash: the server must
-    run with this process's SECRET_KEY (sessions and the auth hash are signed with it)."""
+    """A session as django.contrib.auth.login and the second-factor step write it, without a
+    password hash or a code: the server must run with this process's SECRET_KEY (sessions and the
+    auth hash are signed with it). Officers, reviewers and admins must have given a second factor."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
     session.create()
     return session.session_key
+
+
+def confirmed_device(user):
+    """The user's authenticator device, made on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
 
 
 IDLE_RECONNECT_SECONDS = 4.0  # gunicorn.conf.py keeps an idle connection open 5 s
