@@ -12,8 +12,6 @@ any page fails the journey (tests.browser).
 """
 
 import re
-import struct
-import zlib
 from decimal import Decimal
 
 import openpyxl
@@ -26,6 +24,7 @@ from plans.models import AdminMap, AuditEntry, ImportRecord, ImportStatus, Revie
 from tests.browser import (  # noqa: F401 (browser and browsing are fixtures)
     PHONE, browser, browsing, log_in, overflow, plot_data, save_download, screenshot, wide_elements,
 )
+from tests import sample_files
 from tests.conftest import make_user, unit
 
 YEAR = 2024
@@ -58,33 +57,14 @@ def reviewer():
 
 def png_file(path) -> bytes:
     """A real 2×2 PNG image."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    pixels = b"".join(b"\x00" + b"\xb4\x23\x18" * 2 for _ in range(2))
-    content = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-               + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+    content = sample_files.png_bytes()
     path.write_bytes(content)
     return content
 
 
 def pdf_file(path, text: str = "Bien ban kiem tra") -> bytes:
     """A real one-page PDF with a line of text."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    content, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(content))
-        content += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(content)
-    content += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    content += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    content += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    content = sample_files.pdf_bytes(text)
     path.write_bytes(content)
     return content
 

@@ -35,6 +35,7 @@ from indicators.models import Actual, Evidence, Target
 from indicators.workbook import SHEET_TITLES, SheetRows, sheet_headers
 from plans.management.commands.create_demo_users import DEMO_USERS
 from plans.models import ImportRecord, ImportStatus, RecordSource, Task, TaskReport
+from tests import sample_files
 from tests.crawl import ADMIN, INVALID_MARKER, crawl, visit
 
 EXISTING = os.environ.get("CRAWL_EXISTING_DATABASE") == "1"
@@ -46,27 +47,7 @@ EXPORTS = "/xuat-du-lieu/"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
-def _pdf(text: str = "Bien ban kiem tra") -> bytes:
-    """A real one-page PDF (uploads are parsed, not only sniffed)."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    content, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(content))
-        content += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(content)
-    content += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    content += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    return content + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-
-
-PDF = _pdf()
+PDF = sample_files.pdf_bytes()
 
 if EXISTING:
     @pytest.fixture(scope="session")
