@@ -86,6 +86,7 @@ def import_actuals(
         else:
             path = _BatchedPath(result, user_id, reason, record_id)
         path.run(rows, lambda: write and not result.error_count and not sheet.problems)
+        checker.finish()  # after the COPY: the refusals of closed units' rows are worded by queries
     for problem in sheet.problems:
         result.error_count += 1
         if len(result.errors) < MAX_ERRORS_KEPT:

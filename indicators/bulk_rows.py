@@ -5,14 +5,20 @@ The same columns as indicators.resources.ActualResource (indicator code, unit co
 period, value or numerator/denominator, status) and the same checks (services.validate_figure,
 the period rules); indicators and units are looked up in memory. A row that passes becomes a
 `Staged` tuple; one that fails counts in the `BulkResult` with a Vietnamese message per cell.
+
+A figure of a unit for a period that ends after the unit closed (indicators.closures) is refused
+like on the entry page: the closed units' last days are read once; the refusals, which name the
+successor, are worded once the rows are read, in two queries however many rows they are.
 """
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
+from indicators import closures
 from indicators.models import Indicator, PeriodKind
 from indicators.resources import DEFAULT_IMPORT_STATUS, IMPORT_STATUSES, PERIOD_NUMBERS, period_error
 from indicators.services import validate_figure
@@ -111,6 +117,14 @@ def decimal_cell(value) -> Decimal | None:
     return number
 
 
+@dataclass(frozen=True)
+class ClosedUnit:
+    """A problem whose message is worded later: the unit closed before the end of the period."""
+
+    unit_id: int
+    period: closures.Period
+
+
 # A checked row, ready to stage: (row, indicator id, unit id, period kind, year, period number,
 # value, numerator, denominator, status).
 Staged = tuple[int, int, int, str, int, int, Decimal | None, Decimal | None, Decimal | None, str]
@@ -133,6 +147,9 @@ class RowChecker:
             (code, admin_map): pk for code, admin_map, pk in AdministrativeUnit.objects.values_list("code", "admin_map", "pk")
         }
         self.seen: dict[tuple, int] = {}
+        self.last_days = closures.last_days()
+        self.period_ends: dict[tuple[int, str, int], date] = {}
+        self.closed_rows: list[tuple[RowError, ClosedUnit]] = []
 
     def check(self, row_number: int, values: list) -> Staged | None:
         if Formula in map(type, values):
@@ -163,6 +180,8 @@ class RowChecker:
                 validate_figure(indicator=indicator, value=figures[0], numerator=figures[1], denominator=figures[2])
             except ValidationError:
                 return self._check_slowly(row_number, values)
+            if unit_id in self.last_days and (closed := self._closed(unit_id, year, kind, number)):
+                return self._fail(row_number, [(COL_YEAR, closed)])
             return self._stage(row_number, indicator, unit_id, kind, year, number, figures, status)
         return self._check_slowly(row_number, values)
 
@@ -209,6 +228,10 @@ class RowChecker:
             message = period_error(kind, number)
             if message:
                 problems.append((COL_NUMBER, message))
+            elif unit_id in self.last_days and year is not None and FIRST_YEAR <= year <= LAST_YEAR:
+                closed = self._closed(unit_id, year, kind, number)
+                if closed:
+                    problems.append((COL_YEAR, closed))
         figures = []
         for column, position in ((COL_VALUE, c_value), (COL_NUMERATOR, c_num), (COL_DENOMINATOR, c_den)):
             try:
@@ -232,11 +255,33 @@ class RowChecker:
             return self._fail(row_number, problems)
         return self._stage(row_number, indicator, unit_id, kind, year, number, tuple(figures), status)
 
-    def _fail(self, row_number: int, problems: list[tuple[str, str]]) -> None:
+    def _closed(self, unit_id: int, year: int, kind: str, number: int) -> ClosedUnit | None:
+        """The refusal to word when the unit closed before the end of the period (no query)."""
+        key = (year, kind, number)
+        end = self.period_ends.get(key)
+        if end is None:
+            end = self.period_ends[key] = closures.Period(year, kind, number).end
+        return ClosedUnit(unit_id, closures.Period(year, kind, number)) if end > self.last_days[unit_id] else None
+
+    def _fail(self, row_number: int, problems: list[tuple[str, str | ClosedUnit]]) -> None:
         self.result.wrong += 1
         for column, message in problems:
-            self.result.add_error(row_number, column, message)
+            if isinstance(message, ClosedUnit):
+                kept = len(self.result.errors)
+                self.result.add_error(row_number, column, "")
+                if len(self.result.errors) > kept:
+                    self.closed_rows.append((self.result.errors[-1], message))
+            else:
+                self.result.add_error(row_number, column, message)
         return None
+
+    def finish(self) -> None:
+        """Word the refusals of closed units' rows (two queries for all of them); call once the rows
+        are read, not while they stream into a COPY."""
+        messages = closures.refusals({(closed.unit_id, closed.period) for _, closed in self.closed_rows})
+        for error, closed in self.closed_rows:
+            error.message = f"{error.column}: {messages[(closed.unit_id, closed.period)]}"
+        self.closed_rows = []
 
 
 def checked_rows(sheet: SheetRows, checker: RowChecker, progress: Callable[[int], None] | None) -> Iterator[Staged]:

@@ -150,3 +150,33 @@ def check_unit_for_target(*, target, unit: AdministrativeUnit, period: Period) -
              % {"period": period.text, "unit": target.territory.name}},
             code="not_the_target_unit",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports: thousands of rows checked against the rule without a query per row
+
+
+def last_days() -> dict[int, date]:
+    """{unit id: its last day} of every unit that closed: one query, read once per import."""
+    return dict(AdministrativeUnit.objects.filter(valid_to__isnull=False).values_list("pk", "valid_to"))
+
+
+def refusals(keys) -> dict[tuple[int, Period], str]:
+    """The refusal (Closure.message) for each (closed unit id, period): two queries however many keys."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    units = AdministrativeUnit.objects.in_bulk({pk for pk, _ in keys})
+    links = {
+        link.predecessor_id: link
+        for link in UnitSuccession.objects.filter(predecessor_id__in=units, is_main=True)
+        .select_related("successor")
+        .order_by("-effective_on", "-pk")  # the earliest wins the dict, as in closures()
+    }
+    result = {}
+    for pk, period in keys:
+        unit, link = units[pk], links.get(pk)
+        successor = link.successor if link is not None and link.successor.level == unit.level else None
+        closed_on = link.effective_on if link is not None else unit.valid_to + timedelta(days=1)
+        result[(pk, period)] = Closure(unit=unit, period=period, closed_on=closed_on, successor=successor).message
+    return result

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields
 from import_export.widgets import ForeignKeyWidget, Widget
 
+from indicators import closures
 from indicators.models import (
     Actual,
     ActualSource,
@@ -206,6 +207,12 @@ class ActualResource(WorkbookResource):
             message = period_error(instance.period_kind, instance.period_number)
             if message:
                 errors["period_number"] = [ValidationError(message)]
+            elif not errors.keys() & {"unit", "year"} and instance.unit_id and instance.year is not None:
+                # As on the entry page: no figure of a unit for a period it did not live to the end of.
+                period = closures.Period(instance.year, instance.period_kind, instance.period_number)
+                closure = closures.closure_for(instance.unit, period)
+                if closure is not None:
+                    errors["year"] = [ValidationError(closure.message)]
         if not errors.keys() & {"indicator", "value", "numerator", "denominator"}:
             try:
                 validate_figure(

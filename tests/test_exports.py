@@ -216,7 +216,7 @@ def test_the_figures_csv_runs_the_same_queries_however_many_rows_people_and_impo
     ld01 = Indicator.objects.get(code="LD01")
     client.force_login(personas.leader)
     counts, sizes = [], []
-    for step, years in enumerate(((2021,), (2022, 2023, 2024, 2025))):
+    for step, years in enumerate(((2020,), (2021, 2022, 2023, 2024))):  # the imports' Hậu Giang closed in 2025
         for year in years:
             author = make_user(f"canbo.xuat.{year}", "officer", ("92", "34"))
             save_actual(user=author, indicator=ld01, unit=unit("92", "34"), year=year, value=Decimal(year - 2000))

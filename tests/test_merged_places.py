@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from indicators import services
 from indicators.bulk_actuals import import_actuals
 from indicators.models import Actual, Indicator, PeriodKind, Target
 from indicators.workbook import SheetRows, sheet_headers
-from plans.models import AdminMap, RecordSource
+from plans.models import AdminMap, RecordSource, ReviewStatus
 from tests.conftest import unit
 
 MERGED = "Tỉnh Hậu Giang đã sáp nhập vào Thành phố Cần Thơ từ ngày 01/07/2025"
@@ -50,6 +51,15 @@ def import_figures(rows: list[tuple[str, str, str, int, str]]) -> None:
     lines = [[row.get(header, "") for header in headers] for row in cells]
     result = import_actuals(SheetRows(headers=headers, open_rows=lambda: iter(enumerate(lines, start=2)), total=len(lines)))
     assert result.error_count == 0, result.errors
+
+
+def imported_before_the_rule(code: str, place, year: int, value: str) -> Actual:
+    """A figure an import wrote before imports refused figures of closed units (it stays in the
+    database): as a bulk import wrote it, approved, with no author."""
+    now = timezone.now()
+    return Actual.objects.create(indicator=Indicator.objects.get(code=code), unit=place, year=year, value=Decimal(value),
+                                 source=RecordSource.IMPORTED, status=ReviewStatus.APPROVED, submitted_at=now,
+                                 reviewed_at=now)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,8 +126,7 @@ def test_a_district_after_the_district_level_ended_counts_nowhere(personas):
 
 
 def test_an_imported_figure_of_a_closed_province_cannot_be_changed_after_it_closed(personas):
-    import_figures([("GN01", "93", "63", 2026, "2,1")])
-    imported = Actual.objects.get()
+    imported = imported_before_the_rule("GN01", unit("93"), 2026, "2.1")
     assert (imported.source, imported.created_by) == (RecordSource.IMPORTED, None)
     with pytest.raises(ValidationError) as refused:
         services.save_actual(user=personas.officer_hg, indicator=imported.indicator, unit=imported.unit, year=2026,
@@ -170,8 +179,7 @@ def test_the_successors_entry_is_only_for_the_successor_and_only_after_the_merge
 
 
 def test_an_imported_figure_of_a_closed_province_opens_and_leads_to_the_notice(client, personas):
-    import_figures([("GN01", "93", "63", 2026, "2,1")])
-    imported = Actual.objects.get()
+    imported = imported_before_the_rule("GN01", unit("93"), 2026, "2.1")
     client.force_login(personas.officer_hg)
     assert client.get(reverse("actual_detail", args=[imported.pk])).status_code == 200
     target = Target.objects.get(document__issuer__code="hg-ubnd", code="II.2.b.2")  # GN01 2026–2030
