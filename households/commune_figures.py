@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from households import services
 from households.models import Household, HouseholdReview, LivingClass, RegisterStat
-from households.register_coverage import Tree, units_fed
+from households.register_coverage import Tree, closed_units, units_fed
 from households.services import (
     CLASS_FIELD,
     COUNT_FIELDS,
@@ -171,9 +171,11 @@ def _write_actuals(year: int, unit_ids: list[int]) -> None:
     """The register's actuals of these units from their figures, as services.recompute_register
     writes them: figures people entered or imported are left alone, illustrative ones replaced.
     A figure counting synthetic households is only updated where the full recompute wrote one (it
-    found the unit covered whole: households.register_coverage), never created here."""
+    found the unit covered whole: households.register_coverage), never created here. A unit closed
+    before the year's end keeps its RegisterStat but gets no figure (as in the full recompute)."""
     indicators = dict(Indicator.objects.filter(code__in=REGISTER_INDICATORS).values_list("code", "pk"))
-    stats = {s.unit_id: s for s in RegisterStat.objects.filter(year=year, unit_id__in=unit_ids)}
+    closed = closed_units(year, unit_ids)
+    stats = {s.unit_id: s for s in RegisterStat.objects.filter(year=year, unit_id__in=unit_ids) if s.unit_id not in closed}
     existing = {
         (a.indicator_id, a.unit_id): a
         for a in Actual.objects.filter(year=year, period_kind=PeriodKind.YEAR, period_number=0, unit_id__in=unit_ids,

@@ -6,11 +6,16 @@ whole unit, next to other sources' figures for the rest: a province's poverty ra
 merged-in former province's households, or the nation's from four localities. So a figure that
 synthetic households enter is written only for a unit every commune of which (on the map the
 unit belongs to) has households reviewed that year.
+
+Nor is any figure written for a unit closed before the end of the year (`closed_units`): households
+keep their commune of the map before 1/7/2025, but from 2025 on its figures count at the successors
+(indicators.closures), which every household enters through its commune of today's map.
 """
 
 from collections import Counter
 
-from plans.models import AdminMap, UnitLevel
+from indicators.closures import Period
+from plans.models import AdministrativeUnit, AdminMap, UnitLevel
 
 # id -> (parent id, level, map, region id), as households.services._unit_tree reads it
 Tree = dict[int, tuple[int | None, int, str, int | None]]
@@ -53,3 +58,12 @@ def complete_units(keys, tree: Tree, nation_id: int, current_map: bool) -> set[i
     for key in keys:
         covered.update(units_fed(key, tree, nation_id, current_map))
     return {unit for unit, n in covered.items() if n == expected[unit]}
+
+
+def closed_units(year: int, unit_ids=None) -> set[int]:
+    """The units (among `unit_ids`, if given) that closed before the end of `year`: no annual figure
+    of theirs (indicators.closures.is_closed_for), in one query."""
+    units = AdministrativeUnit.objects.filter(valid_to__lt=Period(year).end)
+    if unit_ids is not None:
+        units = units.filter(pk__in=unit_ids)
+    return set(units.values_list("pk", flat=True))

@@ -2,8 +2,8 @@
 
 Every write that a person makes checks plans.access first (Action.KEEP_REGISTER) and keeps an
 audit entry; a review's class is always computed here (households.classification), never taken
-from the user. `recompute_register` turns one year's reviews into RegisterStat rows and the
-register's actuals (indicators.Actual, source REGISTER) on both maps.
+from the user. `recompute_register` turns one year's reviews into RegisterStat rows on both maps
+and the register's actuals (indicators.Actual, source REGISTER) of the units open at the year's end.
 """
 
 import csv
@@ -33,7 +33,7 @@ from households.models import (
     PovertyStandard,
     RegisterStat,
 )
-from households.register_coverage import complete_units, units_fed
+from households.register_coverage import closed_units, complete_units, units_fed
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind
 from indicators.rollups import refresh_yearly_values
 from plans import workflow
@@ -499,6 +499,7 @@ def recompute_register(*, year: int) -> RecomputeResult:
     commune of the map before 1/7/2025; regions follow the map the year's review ran on.
     Writes RegisterStat rows and the register's actuals; figures people entered are left alone,
     illustrative ones replaced. A figure is synthetic when any synthetic household entered it.
+    No figure is written for a unit closed before the year's end (register_coverage.closed_units).
     """
     started = time.monotonic()
     standard = standard_for(year)
@@ -571,6 +572,11 @@ def recompute_register(*, year: int) -> RecomputeResult:
         if not t.counts["synthetic"] or unit_id in complete
     }
     result.units_partly_synthetic = len(totals) - len(figures)
+    # The old map's units keep their RegisterStat rows (the register pages show where households of
+    # a former commune stand) but no figure for a year they did not live to the end of: those count
+    # at the successors (indicators.closures). Their register figures written earlier go as stale.
+    for unit_id in closed_units(year) & figures.keys():
+        del figures[unit_id]
     _write_actuals(year, figures, now, result)
     result.seconds["actuals"] = time.monotonic() - started - sum(result.seconds.values())
     # The dashboards' table of yearly values, for the indicators the register feeds.
