@@ -83,13 +83,13 @@ class Policy:
 PLAN_WORKBOOK = Policy(
     (".xlsx", ".csv", ".zip"),
     lambda: _("chỉ nhận bảng tính .xlsx hoặc tệp .csv (mỗi sheet một tệp)"),
-    lambda: getattr(settings, "WORKBOOK_MAX_UPLOAD_BYTES", 200 * MB),
+    lambda: settings.WORKBOOK_MAX_UPLOAD_BYTES,
     zip_members=(".csv",),
 )
 REVIEW_LIST = Policy(
     (".xlsx", ".csv"),
     lambda: _("chỉ nhận bảng tính .xlsx hoặc tệp .csv"),
-    lambda: getattr(settings, "REVIEW_LIST_MAX_UPLOAD_BYTES", 50 * MB),
+    lambda: settings.REVIEW_LIST_MAX_UPLOAD_BYTES,
 )
 EVIDENCE = Policy(
     (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png"),

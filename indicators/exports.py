@@ -40,7 +40,7 @@ User = get_user_model()
 
 def xlsx_row_limit() -> int:
     """Above this many rows an .xlsx is not built during a request (CSV streams any size)."""
-    return getattr(settings, "EXPORT_XLSX_MAX_ROWS", 100_000)
+    return settings.EXPORT_XLSX_MAX_ROWS
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION  # the demo needs no collectstatic
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Upload limits (bytes) checked by common.uploads, and the largest .xlsx a page builds (larger lists
+# go out as a streamed CSV).
+WORKBOOK_MAX_UPLOAD_BYTES = int(os.environ.get("WORKBOOK_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+REVIEW_LIST_MAX_UPLOAD_BYTES = int(os.environ.get("REVIEW_LIST_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+EXPORT_XLSX_MAX_ROWS = int(os.environ.get("EXPORT_XLSX_MAX_ROWS", "100000"))
 
 # Security: strict defaults when DEBUG is off; `manage.py check --deploy` stays clean.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
