@@ -6,6 +6,7 @@ They are the data the app is specified from; tests read them and add only what t
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import translation
 
 from plans.models import AdministrativeUnit, AdminMap, Document
 
@@ -19,6 +20,16 @@ def load_reference_data() -> None:
     call_command("load_units", verbosity=0)
     call_command("load_cascade", verbosity=0)
     importlib.import_module("households.migrations.0002_register_indicators").add_indicators(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def language_put_back():
+    """LocaleMiddleware activates each request's language for the whole thread and never undoes it:
+    after an English request in one test, later tests (and code they run outside a request) would read
+    English. Put the language back after each test, passed or failed."""
+    before = translation.get_language()
+    yield
+    translation.activate(before)
 
 
 @pytest.fixture(autouse=True)

@@ -18,16 +18,6 @@ PO_FILE = LOCALE_DIR / "django.po"
 MO_FILE = LOCALE_DIR / "django.mo"
 
 
-@pytest.fixture(autouse=True)
-def language_put_back():
-    """LocaleMiddleware activates each request's language for the whole thread and never undoes it:
-    after an English request here, later tests (and code they run outside a request) would read
-    English. Put the language back after each test, passed or failed."""
-    before = translation.get_language()
-    yield
-    translation.activate(before)
-
-
 def switch_language(client, code):
     response = client.post(reverse("set_language"), {"language": code, "next": reverse("home")})
     assert response.status_code == 302
