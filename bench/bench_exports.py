@@ -62,8 +62,10 @@ def child(username: str) -> dict:
     from django.test import Client
     from django.urls import reverse
 
+    from bench import server
+
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username=username))
+    server.log_in(client, get_user_model().objects.get(username=username))
     url = reverse("export_list", args=["actuals", "csv"])
     before_mb = _peak_mb()
     cpu_started = time.process_time()

@@ -182,6 +182,17 @@ def signed_in_session(user) -> str:
     return session.session_key
 
 
+def log_in(client, user) -> None:
+    """A test client signed in with the second factor given: officers, reviewers and admins must
+    give one, and so must anyone (a leader too) once they have an authenticator device."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
+    session.save()
+
+
 def confirmed_device(user):
     """The user's authenticator device, made on first use."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
