@@ -7,18 +7,20 @@ import io
 import json
 import re
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from households.services import recompute_register
 from indicators import dashboards, illustrative, rollups
 from indicators.models import Actual, ActualSource, Indicator, Target, TargetKind, YearlyValue
-from plans.models import AdminMap, AdministrativeUnit, Document, UnitLevel
+from plans.models import AdminMap, AdministrativeUnit, Document, TaskReport, UnitLevel
 from tests.conftest import unit
 
 REGISTER_SOURCES = (ActualSource.REGISTER, ActualSource.SYNTHETIC)
@@ -100,6 +102,21 @@ def test_the_generator_never_writes_a_key_the_register_or_anyone_has(demo):
     count = Actual.objects.count()
     call_command("generate_illustrative_actuals", "--if-empty", verbosity=0)
     assert Actual.objects.count() == count
+
+
+def test_no_generated_record_was_submitted_or_reviewed_after_it_was_generated(db):
+    this_year = timezone.now().year
+    call_command("generate_illustrative_actuals", "--indicators", "GN01", "--from-year", str(this_year - 2),
+                 "--to-year", str(this_year), verbosity=0)
+    now = timezone.now()
+    generated = Actual.objects.filter(source=ActualSource.ILLUSTRATIVE)
+    assert generated.filter(year=this_year).exists() and TaskReport.objects.exists()
+    for model, records in ((Actual, generated), (TaskReport, TaskReport.objects.all())):
+        late = records.filter(Q(submitted_at__gt=now) | Q(reviewed_at__gt=now))
+        assert not late.exists(), (model.__name__, list(late.values_list("year", "submitted_at", "reviewed_at")[:5]))
+    # Earlier years keep their fixed dates: sent on 1 February of the next year.
+    two_years_ago = generated.filter(year=this_year - 2).values_list("submitted_at", flat=True)
+    assert {timezone.localtime(at).date() for at in two_years_ago} == {date(this_year - 1, 2, 1)}
 
 
 def test_a_register_recompute_after_the_generator_leaves_one_figure_per_key_the_registers(db):

@@ -56,9 +56,11 @@ def _moment(year: int, month: int, day: int) -> datetime:
 
 
 def _record(row: Row, now: datetime) -> list:
-    submitted_at = _moment(row.year + 1, 2, 1)
+    # Submitted in February and reviewed in March of the next year, but never after now: a figure
+    # of the current year cannot have been sent yet on those dates.
+    submitted_at = min(_moment(row.year + 1, 2, 1), now)
     approved = row.status == ReviewStatus.APPROVED
-    reviewed_at = _moment(row.year + 1, 3, 15) if approved else None
+    reviewed_at = min(_moment(row.year + 1, 3, 15), now) if approved else None
     f = row.figure
     return [
         row.indicator_id, row.unit_id, PeriodKind.YEAR, row.year, 0, f.value, f.numerator, f.denominator,
@@ -163,7 +165,7 @@ def generate_task_reports(*, last_year: int, seed: str = SEED) -> int:
         .order_by("document__number", "document__issuer__code", "position")
     )
     reports = []
-    reviewed_at = timezone.make_aware(datetime(last_year, 1, 15, 9, 0))
+    reviewed_at = min(timezone.make_aware(datetime(last_year, 1, 15, 9, 0)), timezone.now())
 
     def add(task: Task, year: int, completed_on: date) -> None:
         key = (task.pk, task.lead_agency_id, PeriodKind.YEAR, year, 0)
