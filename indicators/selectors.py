@@ -10,7 +10,9 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, CharField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -240,43 +242,64 @@ class QueueItem:
         return self.record.submitted_at or self.record.updated_at
 
 
-def review_queue(user, abilities: Abilities) -> list[QueueItem]:
-    """Submitted figures and task reports the user may approve or return, oldest first."""
-    actuals = (
-        with_provenance(visible_actuals(user))
-        .filter(status=ReviewStatus.SUBMITTED)
-        .select_related("indicator", "unit" + PARENTS)
+QUEUE_PAGE_SIZE = 50
+
+
+def _queue_keys(records: QuerySet, kind: str) -> QuerySet:
+    return (
+        records.filter(status=ReviewStatus.SUBMITTED)
+        .order_by()
+        .annotate(at=Coalesce("submitted_at", "updated_at"), kind=Value(kind, output_field=CharField()))
+        .values_list("at", "kind", "pk")
     )
-    reports = (
-        with_provenance(visible_task_reports(user))
-        .filter(status=ReviewStatus.SUBMITTED)
-        .select_related("task__document", "agency", TASK_REPORT_UNIT + PARENTS)
-    )
-    items = [
-        QueueItem(
-            kind="actual",
-            record=actual,
-            title=f"{actual.indicator.code} – {actual.indicator.name}",
-            unit_name=actual.unit.name,
-            summary=figure_text(actual),
-            url=reverse("actual_detail", args=[actual.pk]),
-        )
-        for actual in actuals
-        if abilities.can(Action.REVIEW, unit=actual.unit)
-    ]
-    items += [
-        QueueItem(
-            kind="task_report",
-            record=report,
-            title=f"{report.task.document.number} – {report.task}",
-            unit_name=report.task.document.territory.name,
-            summary=f"{report.get_progress_display()}, {report.percent_done}% ({report.agency.name})",
-            url=reverse("task_report_detail", args=[report.pk]),
-        )
-        for report in reports
-        if abilities.can(Action.REVIEW, unit=report.task.document.territory)
-    ]
-    return sorted(items, key=lambda item: (item.submitted_at, item.kind, item.record.pk))
+
+
+def review_queue(user, page_number: int | None) -> tuple[Page, list[QueueItem]]:
+    """One page of the submitted figures and task reports the user may approve or return, oldest first.
+
+    Both kinds are ordered and sliced together in the database (a UNION of their keys), so a page
+    reads QUEUE_PAGE_SIZE rows whatever the queue's length. A page number out of range gives the last page.
+    """
+    actuals = access.scope(user, Actual.objects.all(), unit_path="unit", action=Action.REVIEW)
+    reports = access.scope(user, TaskReport.objects.all(), unit_path=TASK_REPORT_UNIT, action=Action.REVIEW)
+    keys = _queue_keys(actuals, "actual").union(_queue_keys(reports, "task_report"), all=True)
+    page = Paginator(keys.order_by("at", "kind", "pk"), QUEUE_PAGE_SIZE).get_page(page_number or 1)
+    ids = {"actual": [], "task_report": []}
+    for _at, kind, pk in page.object_list:
+        ids[kind].append(pk)
+    found = {
+        ("actual", actual.pk): actual
+        for actual in with_provenance(Actual.objects.filter(pk__in=ids["actual"])).select_related("indicator", "unit")
+    }
+    found.update({
+        ("task_report", report.pk): report
+        for report in with_provenance(TaskReport.objects.filter(pk__in=ids["task_report"]))
+        .select_related("task__document__territory", "agency")
+    })
+    items = []
+    for _at, kind, pk in page.object_list:
+        record = found.get((kind, pk))
+        if record is None:  # deleted between the two reads
+            continue
+        if kind == "actual":
+            items.append(QueueItem(
+                kind=kind,
+                record=record,
+                title=f"{record.indicator.code} – {record.indicator.name}",
+                unit_name=record.unit.name,
+                summary=figure_text(record),
+                url=reverse("actual_detail", args=[record.pk]),
+            ))
+        else:
+            items.append(QueueItem(
+                kind=kind,
+                record=record,
+                title=f"{record.task.document.number} – {record.task}",
+                unit_name=record.task.document.territory.name,
+                summary=f"{record.get_progress_display()}, {record.percent_done}% ({record.agency.name})",
+                url=reverse("task_report_detail", args=[record.pk]),
+            ))
+    return page, items
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from indicators.view_helpers import (
 from plans import access, provenance
 from plans.access import Action
 from plans.models import AdministrativeUnit, ReviewStatus, Task
+from plans.text import query_number
 from plans.workflow import EditConflict
 
 
@@ -230,8 +231,8 @@ def actual_return(request: HttpRequest, actual_id: int) -> HttpResponse:
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    items = selectors.review_queue(request.user, selectors.Abilities(request.user))
-    return render(request, "indicators/review_queue.html", {"items": items})
+    page, items = selectors.review_queue(request.user, query_number(request.GET.get("trang")))
+    return render(request, "indicators/review_queue.html", {"page": page, "items": items})
 
 
 @login_required
