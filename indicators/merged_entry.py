@@ -41,7 +41,8 @@ def entry_url(target: Target, unit: AdministrativeUnit, year: int, period: selec
 
 
 def notice(request: HttpRequest, target: Target, unit: AdministrativeUnit, year: int, period: selectors.Period) -> dict:
-    """The page's context: `closure` (the figure counts elsewhere) with `successor_url`, or, on the
+    """The page's context: `closure` (the figure counts elsewhere: the page shows the notice, no form;
+    services.save_actual refuses it anyway) with `successor_url`, or, on the
     successor's entry, `serves` (the closure of the territory whose target it serves)."""
     found = closure(target, year, period)
     if found is None:

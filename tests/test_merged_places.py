@@ -167,6 +167,40 @@ def test_the_entry_page_says_where_the_figure_counts_and_links_the_successors_en
     assert successor_url in detail  # its edit link comes back to the successor's entry
 
 
+FORM_PARTS = ('name="value"', 'value="submit"', 'value="save"', "<form method=\"post\"")
+
+
+def test_the_entry_page_of_a_closed_unit_shows_no_form_only_the_notice(client, personas):
+    target = hg_target("II.2.b.3")  # LD01 2026–2030
+    client.force_login(personas.officer_hg)
+    url = reverse("actual_entry", args=[target.pk])
+    closed = page(client.get(url, {"nam": 2026}))
+    assert MERGED in closed and "Nhập số liệu cho Thành phố Cần Thơ" in closed
+    assert not [part for part in FORM_PARTS if part in closed]
+    successor = page(client.get(url, {"nam": 2026, "don_vi": can_tho().pk}))
+    assert all(part in successor for part in FORM_PARTS)
+    # An imported figure of the closed province: no "write a reason to correct it" either.
+    imported_before_the_rule("GN01", unit("93"), 2026, "2.1")
+    gn01 = Target.objects.get(document__issuer__code="hg-ubnd", code="II.2.b.2")
+    shown = page(client.get(reverse("actual_entry", args=[gn01.pk]), {"nam": 2026}))
+    assert "2,1%" in shown and "hãy ghi lý do" not in shown and 'name="value"' not in shown
+
+    early = reverse("actual_entry", args=[hg_target("II.2.a.1").pk])  # 2021–2025: 2024 is still Hậu Giang's
+    open_page = page(client.get(early, {"nam": 2024}))
+    assert MERGED not in open_page and all(part in open_page for part in FORM_PARTS)
+
+
+def test_the_entry_page_of_an_ended_district_shows_the_notice_only(client, personas):
+    a_luoi_target = Target.objects.get(territory__code="481", territory__admin_map=AdminMap.LEGACY)
+    client.force_login(personas.officer_hue)
+    url = reverse("actual_entry", args=[a_luoi_target.pk])
+    ended = page(client.get(url, {"nam": 2025}))
+    assert "Huyện A Lưới không còn từ ngày 01/07/2025" in ended
+    assert "Nhập số liệu cho" not in ended and 'class="button"' not in ended
+    assert not [part for part in FORM_PARTS if part in ended]
+    assert all(part in page(client.get(url, {"nam": 2024})) for part in FORM_PARTS)
+
+
 def test_the_successors_entry_is_only_for_the_successor_and_only_after_the_merger(client, personas):
     target = hg_target("II.2.a.1")
     client.force_login(personas.officer_hg)
