@@ -108,6 +108,9 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
     unit = merged_entry.entry_unit(request, target, year, period)
     if not access.can(request.user, Action.ENTER, unit=unit):
         raise PermissionDenied(_("Bạn không có quyền nhập số liệu cho địa bàn này."))
+    # The form goes only where the page's own period is closed: a refused post of another period
+    # keeps the form and what was typed in it.
+    page_closed = unit.pk == target.territory_id and merged_entry.closure(target, year, period) is not None
     actual = selectors.actual_for(request.user, target=target, year=year, period=period, unit=unit)
     conflict, status, notice = None, 200, (year, period)
     if request.method == "POST":
@@ -147,6 +150,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         "target": target,
         "unit": unit,
         **merged_entry.notice(request, target, unit, *notice),
+        "page_closed": page_closed,
         "year": year,
         "period": period,
         "period_title": period.title(year),

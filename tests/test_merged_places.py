@@ -190,6 +190,17 @@ def test_the_entry_page_of_a_closed_unit_shows_no_form_only_the_notice(client, p
     assert MERGED not in open_page and all(part in open_page for part in FORM_PARTS)
 
 
+def test_a_refused_post_of_a_closed_period_from_an_open_page_keeps_the_form_and_what_was_typed(client, personas):
+    early = reverse("actual_entry", args=[hg_target("II.2.a.1").pk])  # 2024 is still Hậu Giang's
+    client.force_login(personas.officer_hg)
+    data = {"year": 2025, "period": "nam", "value": "2,7", "numerator": "", "denominator": "", "version": "",
+            "action": "save", "correction_reason": ""}
+    refused = page(client.post(f"{early}?nam=2024", data))
+    assert f"{MERGED}: số liệu năm 2025 được tính cho Thành phố Cần Thơ" in refused
+    assert all(part in refused for part in FORM_PARTS) and 'value="2,7"' in refused
+    assert not Actual.objects.exists()
+
+
 def test_the_entry_page_of_an_ended_district_shows_the_notice_only(client, personas):
     a_luoi_target = Target.objects.get(territory__code="481", territory__admin_map=AdminMap.LEGACY)
     client.force_login(personas.officer_hue)
