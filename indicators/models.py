@@ -391,16 +391,3 @@ class YearlyValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id}/{self.unit_id}/{self.year}: {self.value}"
-
-
-def _refresh_yearly_value(sender, instance: Actual, **kwargs) -> None:
-    # Every figure saved or deleted one by one keeps the dashboards' table in step; bulk writes
-    # call indicators.rollups.refresh_yearly_values themselves.
-    from indicators import rollups
-
-    if instance.period_kind == PeriodKind.YEAR:
-        rollups.refresh_for(indicator_id=instance.indicator_id, unit_id=instance.unit_id, year=instance.year)
-
-
-models.signals.post_save.connect(_refresh_yearly_value, sender=Actual, dispatch_uid="yearly_value_on_save")
-models.signals.post_delete.connect(_refresh_yearly_value, sender=Actual, dispatch_uid="yearly_value_on_delete")
