@@ -653,7 +653,7 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
     else:
         Actual.objects.bulk_create(
             [Actual(**row) for row in rows], batch_size=500, update_conflicts=True,
-            unique_fields=["indicator", "unit", "period_kind", "year", "period_number"],
+            unique_fields=["indicator", "unit", "period_kind", "year", "period_number", "standard", "breakdown"],
             update_fields=list(ACTUAL_UPDATE_FIELDS),
         )
 
@@ -700,6 +700,6 @@ def _copy_upsert_actuals(rows: list[dict]) -> None:
         cursor.cursor.copy_expert(f"COPY register_actual ({column_list}) FROM STDIN", buffer)
         cursor.execute(
             f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM register_actual "
-            f"ON CONFLICT (indicator_id, unit_id, period_kind, year, period_number) DO UPDATE SET {updates}"
+            f"ON CONFLICT (indicator_id, unit_id, period_kind, year, period_number, standard, breakdown) DO UPDATE SET {updates}"
         )
         cursor.execute("DROP TABLE register_actual")

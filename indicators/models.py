@@ -36,6 +36,15 @@ class MeasureUnit(models.TextChoices):
     VILLAGES = "villages", _("thôn, bản")
     DISTRICTS = "districts", _("huyện")
     YES_NO = "yes_no", _("có/không")
+    TIMES = "times", _("lần")
+    PERSON_TIMES = "person_times", _("lượt người")
+    WORKS = "works", _("công trình")
+    VND = "vnd", _("đồng")
+    THOUSAND_VND = "thousand_vnd", _("nghìn đồng")
+    MILLION_VND = "million_vnd", _("triệu đồng")
+    BILLION_VND = "billion_vnd", _("tỷ đồng")
+    VND_PER_PERSON_MONTH = "vnd_person_month", _("đồng/người/tháng")
+    MILLION_VND_PER_PERSON_YEAR = "mvnd_person_year", _("triệu đồng/người/năm")
 
 
 class Direction(models.TextChoices):
@@ -49,6 +58,40 @@ class Aggregation(models.TextChoices):
     NONE = "none", _("Không tổng hợp")
 
 
+class Dimension(models.Model):
+    """A way of splitting an indicator's figures (DHIS2's category): khu vực, dân tộc, giới tính chủ hộ."""
+
+    code = models.SlugField(_("mã chiều phân tổ"), max_length=40, unique=True)
+    name = models.CharField(_("tên chiều phân tổ"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("chiều phân tổ")
+        verbose_name_plural = _("chiều phân tổ")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DimensionOption(models.Model):
+    """One value of a dimension ("thành thị", "nông thôn"). A figure's `breakdown` holds its code;
+    "" is the whole (tổng số)."""
+
+    dimension = models.ForeignKey(Dimension, models.CASCADE, related_name="options", verbose_name=_("chiều phân tổ"))
+    code = models.SlugField(_("mã nhóm phân tổ"), max_length=40, unique=True)
+    name = models.CharField(_("tên nhóm phân tổ"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        verbose_name = _("nhóm phân tổ")
+        verbose_name_plural = _("nhóm phân tổ")
+        ordering = ["dimension", "position", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.dimension.name}: {self.name}"
+
+
 class Indicator(SearchKeyMixin):
     SEARCH_FIELDS = ("code", "name")
 
@@ -58,6 +101,9 @@ class Indicator(SearchKeyMixin):
     direction = models.CharField(_("chiều tốt"), max_length=10, choices=Direction.choices)
     aggregation = models.CharField(_("cách tổng hợp"), max_length=10, choices=Aggregation.choices)
     description = models.TextField(_("mô tả"), blank=True)
+    # Its figures change meaning with the poverty standard: each records the standard it was measured under.
+    depends_on_standard = models.BooleanField(_("đo theo chuẩn nghèo"), default=False, db_default=False)
+    dimensions = models.ManyToManyField(Dimension, blank=True, related_name="indicators", verbose_name=_("chiều phân tổ"))
 
     class Meta:
         verbose_name = _("chỉ số")
@@ -75,6 +121,8 @@ class TargetKind(models.TextChoices):
     RELATIVE_CHANGE = "relative_change", _("Thay đổi so với gốc")
     COMPARISON = "comparison", _("So sánh với địa bàn khác")
     MILESTONE = "milestone", _("Xóa bỏ / mốc")
+    MULTIPLE = "multiple", _("Gấp nhiều lần so với gốc")
+    QUALITATIVE = "qualitative", _("Định tính")
 
 
 CHANGE_KINDS = (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE)
@@ -83,6 +131,15 @@ CHANGE_KINDS = (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE)
 class ChangeDirection(models.TextChoices):
     DECREASE = "decrease", _("Giảm")
     INCREASE = "increase", _("Tăng")
+
+
+class GroupJudgement(models.TextChoices):
+    """How a target on a unit group is judged."""
+
+    EACH_MEMBER = "each_member", _("Từng đơn vị trong nhóm")
+    AGGREGATE = "aggregate", _("Cả nhóm (tổng hợp)")
+    MEMBERS_LEFT = "members_left", _("Số, tỷ lệ đơn vị ra khỏi nhóm")
+    MEMBERS_REMAINING = "members_remaining", _("Số đơn vị còn trong nhóm")
 
 
 class Target(models.Model):
@@ -95,9 +152,26 @@ class Target(models.Model):
     document = models.ForeignKey(Document, models.CASCADE, related_name="targets", verbose_name=_("văn bản"))
     code = models.CharField(_("mã chỉ tiêu"), max_length=40)
     position = models.PositiveIntegerField(_("thứ tự"), default=0)
-    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="targets", verbose_name=_("chỉ số"))
+    # None only for a qualitative target, judged by a reviewer's assessment.
+    indicator = models.ForeignKey(
+        Indicator, models.PROTECT, null=True, blank=True, related_name="targets", verbose_name=_("chỉ số")
+    )
     territory = models.ForeignKey(
         AdministrativeUnit, models.PROTECT, related_name="targets", verbose_name=_("địa bàn")
+    )
+    unit_group = models.ForeignKey(
+        "plans.UnitGroup", models.PROTECT, null=True, blank=True, related_name="targets", verbose_name=_("nhóm địa bàn")
+    )
+    group_judgement = models.CharField(
+        _("cách đánh giá theo nhóm"), max_length=20, choices=GroupJudgement.choices, blank=True
+    )
+    breakdown = models.CharField(
+        _("nhóm phân tổ"), max_length=40, blank=True, default="", db_default="",
+        help_text=_("Mã nhóm phân tổ khi chỉ tiêu chỉ đặt cho một nhóm (vd. hộ dân tộc thiểu số); để trống cho tổng số."),
+    )
+    standard = models.CharField(
+        _("chuẩn nghèo"), max_length=20, blank=True, default="", db_default="",
+        help_text=_("Mã chuẩn nghèo mà chỉ tiêu được đo theo; để trống nếu chỉ số không phụ thuộc chuẩn nghèo."),
     )
     kind = models.CharField(_("loại chỉ tiêu"), max_length=20, choices=TargetKind.choices)
     change_direction = models.CharField(
@@ -136,8 +210,18 @@ class Target(models.Model):
                 name="target_range_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(kind=TargetKind.COMPARISON) | Q(min_value__isnull=False) | Q(max_value__isnull=False),
+                condition=Q(kind__in=(TargetKind.COMPARISON, TargetKind.QUALITATIVE))
+                | Q(min_value__isnull=False) | Q(max_value__isnull=False),
                 name="target_has_a_bound",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=TargetKind.QUALITATIVE) | Q(indicator__isnull=False),
+                name="target_has_indicator_unless_qualitative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(unit_group__isnull=True) & Q(group_judgement=""))
+                | (Q(unit_group__isnull=False) & ~Q(group_judgement="")),
+                name="target_group_has_judgement",
             ),
             models.CheckConstraint(
                 condition=(Q(kind__in=CHANGE_KINDS) & ~Q(change_direction=""))
@@ -149,7 +233,7 @@ class Target(models.Model):
                 name="target_period_ordered",
             ),
             models.CheckConstraint(
-                condition=~Q(kind=TargetKind.RELATIVE_CHANGE) | Q(baseline_year__isnull=False),
+                condition=~Q(kind__in=(TargetKind.RELATIVE_CHANGE, TargetKind.MULTIPLE)) | Q(baseline_year__isnull=False),
                 name="target_relative_change_has_baseline_year",
             ),
             models.CheckConstraint(
@@ -163,7 +247,8 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.document.number} {self.code}: {self.indicator.name}"
+        subject = self.indicator.name if self.indicator_id else self.source_quote[:80]
+        return f"{self.document.number} {self.code}: {subject}"
 
     @property
     def period_label(self) -> str:
@@ -230,6 +315,10 @@ class Actual(ReviewedRecord):
     period_number = models.PositiveSmallIntegerField(
         _("số kỳ"), default=0, help_text=_("0 cho cả năm; 1–2 cho 6 tháng; 1–4 cho quý.")
     )
+    # "" for an indicator that does not depend on the poverty standard; otherwise the standard's code.
+    standard = models.CharField(_("chuẩn nghèo"), max_length=20, blank=True, default="", db_default="")
+    # "" for the whole; otherwise the code of a DimensionOption of the indicator.
+    breakdown = models.CharField(_("nhóm phân tổ"), max_length=40, blank=True, default="", db_default="")
     value = models.DecimalField(_("giá trị"), max_digits=16, decimal_places=4, null=True, blank=True)
     numerator = models.DecimalField(_("tử số"), max_digits=16, decimal_places=4, null=True, blank=True)
     denominator = models.DecimalField(_("mẫu số"), max_digits=16, decimal_places=4, null=True, blank=True)
@@ -240,7 +329,8 @@ class Actual(ReviewedRecord):
         ordering = ["indicator", "unit", "year", "period_kind", "period_number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "unit", "period_kind", "year", "period_number"], name="actual_unique_per_period"
+                fields=["indicator", "unit", "period_kind", "year", "period_number", "standard", "breakdown"],
+                name="actual_unique_per_period",
             ),
             period_constraint("actual_period_number_matches_kind"),
             models.CheckConstraint(
@@ -350,6 +440,13 @@ class ExplanationRequest(models.Model):
         return self.answered_at is not None
 
 
+class HeadlineValues(models.Manager):
+    """The yearly values dashboards show: the whole, under the standard in force (`is_headline`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(is_headline=True, breakdown="")
+
+
 class YearlyValue(models.Model):
     """The approved yearly figure of one indicator for one unit: what dashboards read.
 
@@ -365,6 +462,11 @@ class YearlyValue(models.Model):
     )
     unit = models.ForeignKey(AdministrativeUnit, models.CASCADE, related_name="+", verbose_name=_("địa bàn"))
     year = models.PositiveSmallIntegerField(_("năm"))
+    standard = models.CharField(_("chuẩn nghèo"), max_length=20, blank=True, default="", db_default="")
+    breakdown = models.CharField(_("nhóm phân tổ"), max_length=40, blank=True, default="", db_default="")
+    # The row dashboards show for its indicator, unit and year: the whole, under the standard in
+    # force that year (or the only standard there is a figure under).
+    is_headline = models.BooleanField(_("số liệu chính"), default=True, db_default=True)
     value = models.DecimalField(_("giá trị đã duyệt"), max_digits=16, decimal_places=4, null=True, blank=True)
     numerator = models.DecimalField(_("tử số"), max_digits=18, decimal_places=4, null=True, blank=True)
     denominator = models.DecimalField(_("mẫu số"), max_digits=18, decimal_places=4, null=True, blank=True)
@@ -378,11 +480,16 @@ class YearlyValue(models.Model):
         Actual, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("số liệu")
     )
 
+    objects = HeadlineValues()
+    every = models.Manager()  # every standard and breakdown: the roll-ups and the evaluation by standard
+
     class Meta:
         verbose_name = _("số liệu năm tổng hợp")
         verbose_name_plural = _("số liệu năm tổng hợp")
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "year"], name="yearly_value_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "year", "standard", "breakdown"], name="yearly_value_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | Q(pending_value__isnull=False), name="yearly_value_has_a_value"
             ),

@@ -99,7 +99,7 @@ def _restore_approved(indicator_ids=None, years=None, unit_ids=None) -> None:
     last_approved = {object_id: after for object_id, after in approvals}  # the latest wins
     rows = {
         row.actual_id: row
-        for row in YearlyValue.objects.filter(actual_id__in=[a.pk for a in corrections])
+        for row in YearlyValue.every.filter(actual_id__in=[a.pk for a in corrections])
     }
     for actual in corrections:
         after = last_approved.get(actual.pk)
@@ -199,9 +199,9 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
             queryset = queryset.filter(year__in=years)
         return queryset
 
-    narrowed(YearlyValue.objects.filter(unit_id__in=statistical_ids, is_computed=True)).delete()
-    own = set(narrowed(YearlyValue.objects.filter(unit_id__in=statistical_ids)).values_list("indicator_id", "unit_id", "year"))
-    groups = narrowed(YearlyValue.objects.filter(
+    narrowed(YearlyValue.every.filter(unit_id__in=statistical_ids, is_computed=True)).delete()
+    own = set(narrowed(YearlyValue.every.filter(unit_id__in=statistical_ids)).values_list("indicator_id", "unit_id", "year"))
+    groups = narrowed(YearlyValue.every.filter(
         unit__level=UnitLevel.PROVINCE, value__isnull=False, indicator__aggregation__in=COMBINABLE
     )).values("indicator_id", "indicator__aggregation", "year", "unit__admin_map", "unit__region_id").annotate(
         n=Count("id"),
@@ -255,7 +255,7 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
                 )
             )
             break
-    YearlyValue.objects.bulk_create(rows, batch_size=2000)
+    YearlyValue.every.bulk_create(rows, batch_size=2000)
 
 
 @transaction.atomic
@@ -263,7 +263,7 @@ def refresh_yearly_values(*, indicator_ids: Iterable[int] | None = None, years: 
     """Rebuild the table, or the rows of some indicators and years. Returns the number of rows."""
     indicator_ids = None if indicator_ids is None else list(indicator_ids)
     years = None if years is None else list(years)
-    rows = YearlyValue.objects.all()
+    rows = YearlyValue.every.all()
     if indicator_ids is not None:
         rows = rows.filter(indicator_id__in=indicator_ids)
     if years is not None:
@@ -288,7 +288,7 @@ def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
     approved values only, so a save that leaves the unit's approved value as it was (a draft, a
     submission, a return) stops at the unit's own row.
     """
-    own = YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year, is_computed=False)
+    own = YearlyValue.every.filter(indicator_id=indicator_id, unit_id=unit_id, year=year, is_computed=False)
     counted = Actual.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year, period_kind=PeriodKind.YEAR).filter(
         Q(status__in=[ReviewStatus.APPROVED, ReviewStatus.SUBMITTED]) | Q(is_late_correction=True)
     )
@@ -297,7 +297,7 @@ def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [indicator_id * 10_000 + year])
-    rows = YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=unit_id, year=year)
+    rows = YearlyValue.every.filter(indicator_id=indicator_id, unit_id=unit_id, year=year)
     before = _added_up(rows)
     rows.delete()
     _own_figures([indicator_id], [year], [unit_id])
@@ -317,6 +317,6 @@ def _roll_up_above(indicator_id: int, unit_id: int, year: int) -> None:
     unit = AdministrativeUnit.objects.select_related("parent__parent").get(pk=unit_id)
     chain = [u for u in (unit, unit.parent, unit.parent.parent if unit.parent else None) if u is not None]
     for node in sorted((u for u in chain if u.level in (UnitLevel.DISTRICT, UnitLevel.PROVINCE)), key=lambda u: -u.level):
-        YearlyValue.objects.filter(indicator_id=indicator_id, unit_id=node.pk, year=year, is_computed=True).delete()
+        YearlyValue.every.filter(indicator_id=indicator_id, unit_id=node.pk, year=year, is_computed=True).delete()
         _roll_up_to(node.level, [indicator_id], [year], [node.pk])
     _roll_up_statistical([indicator_id], [year])

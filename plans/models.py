@@ -11,8 +11,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
+from plans.document_keys import new_document_key
 from plans.text import search_key
 
 
@@ -162,6 +163,77 @@ class UnitSuccession(models.Model):
         return f"{self.predecessor} → {self.successor} ({self.effective_on:%d/%m/%Y})"
 
 
+class UnitGroupKind(models.TextChoices):
+    POOR_DISTRICTS = "poor_districts", _("Huyện nghèo")
+    ESPECIALLY_DIFFICULT_COMMUNES = "difficult_communes", _("Xã đặc biệt khó khăn")
+    COASTAL_ISLAND_COMMUNES = "coastal_communes", _("Xã ĐBKK vùng bãi ngang ven biển và hải đảo")
+    ETHNIC_MINORITY_REGION = "ethnic_minority_region", _("Xã vùng đồng bào dân tộc thiểu số và miền núi")
+    NEW_RURAL = "new_rural", _("Xã đạt chuẩn nông thôn mới")
+    OTHER = "other", _("Nhóm khác")
+
+
+class UnitGroup(SearchKeyMixin):
+    """A named list of units set by a legal text ("74 huyện nghèo giai đoạn 2021–2025"), over time."""
+
+    SEARCH_FIELDS = ("name", "code")
+
+    code = models.SlugField(_("mã nhóm"), max_length=60, unique=True)
+    name = models.CharField(_("tên nhóm"), max_length=300)
+    kind = models.CharField(_("loại nhóm"), max_length=30, choices=UnitGroupKind.choices)
+    scope = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="unit_groups", verbose_name=_("phạm vi")
+    )
+    source_document = models.ForeignKey(
+        "Document", models.SET_NULL, null=True, blank=True, related_name="unit_groups", verbose_name=_("văn bản quy định")
+    )
+    source_text = models.CharField(_("căn cứ pháp lý"), max_length=300, blank=True)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("nhóm địa bàn")
+        verbose_name_plural = _("nhóm địa bàn")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="unit_group_valid_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitGroupMember(models.Model):
+    """A unit in a group from one date to another: `left_on` is when it left ("thoát khỏi huyện nghèo")."""
+
+    group = models.ForeignKey(UnitGroup, models.CASCADE, related_name="members", verbose_name=_("nhóm"))
+    unit = models.ForeignKey(
+        AdministrativeUnit, models.PROTECT, related_name="group_memberships", verbose_name=_("đơn vị")
+    )
+    joined_on = models.DateField(_("vào nhóm từ"), null=True, blank=True)
+    left_on = models.DateField(_("ra khỏi nhóm từ"), null=True, blank=True)
+    left_basis = models.CharField(_("căn cứ ra khỏi nhóm"), max_length=300, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("đơn vị trong nhóm")
+        verbose_name_plural = _("đơn vị trong nhóm")
+        ordering = ["group", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "unit"], name="unit_group_member_unique"),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(joined_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="unit_group_member_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.unit}"
+
+
 # ---------------------------------------------------------------------------------------------
 # Bodies
 
@@ -175,6 +247,9 @@ class AgencyKind(models.TextChoices):
     DEPARTMENT = "department", _("Sở, ban, ngành")
     FRONT = "front", _("Mặt trận, đoàn thể")
     COUNCIL = "council", _("Hội đồng nhân dân")
+    NATIONAL_ASSEMBLY = "national_assembly", _("Quốc hội, Ủy ban Thường vụ Quốc hội")
+    PRIME_MINISTER = "prime_minister", _("Thủ tướng Chính phủ")
+    MASS_ORGANISATION = "mass_organisation", _("Tổ chức chính trị - xã hội, hội")
     STEERING_COMMITTEE = "steering_committee", _("Ban chỉ đạo")
     OTHER = "other", _("Tổ chức khác")
     COLLECTIVE = "collective", _("Nhóm cơ quan")
@@ -258,13 +333,25 @@ class DocumentKind(models.TextChoices):
     ACTION_PROGRAMME = "action_programme", _("Chương trình hành động")
     CONCLUSION = "conclusion", _("Kết luận")
     DECISION = "decision", _("Quyết định")
+    PROGRAMME = "programme", _("Chương trình")
+    PROJECT = "project", _("Đề án")
+    LAW = "law", _("Luật")
+    DECREE = "decree", _("Nghị định")
+    CIRCULAR = "circular", _("Thông tư")
+    OFFICIAL_LETTER = "official_letter", _("Công văn")
+    NOTICE = "notice", _("Thông báo")
+    REPORT = "report", _("Báo cáo")
+    GUIDANCE = "guidance", _("Hướng dẫn")
     OTHER = "other", _("Văn bản khác")
 
 
 class Document(SearchKeyMixin):
-    SEARCH_FIELDS = ("number", "title")
+    SEARCH_FIELDS = ("number", "title", "key")
 
-    number = models.CharField(_("số hiệu"), max_length=100)
+    # The stable key: a document cited without its number still has one (plans.document_keys).
+    key = models.SlugField(_("mã văn bản"), max_length=120, unique=True)
+    number = models.CharField(_("số hiệu"), max_length=100, blank=True, help_text=_("Để trống nếu chưa biết số hiệu."))
+    number_unverified = models.BooleanField(_("số hiệu chưa xác minh"), default=False, db_default=False)
     kind = models.CharField(_("loại văn bản"), max_length=20, choices=DocumentKind.choices)
     title = models.TextField(_("trích yếu"), blank=True)
     issuer = models.ForeignKey(
@@ -276,8 +363,11 @@ class Document(SearchKeyMixin):
     signer = models.CharField(_("người ký"), max_length=200, blank=True)
     signer_title = models.CharField(_("chức vụ người ký"), max_length=200, blank=True)
     issued_on = models.DateField(_("ngày ban hành"), null=True, blank=True)
+    issued_on_unverified = models.BooleanField(_("ngày ban hành chưa xác minh"), default=False, db_default=False)
     start_year = models.PositiveSmallIntegerField(_("từ năm"), null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(_("đến năm"), null=True, blank=True)
+    purpose = models.TextField(_("mục đích"), blank=True)
+    requirements = models.TextField(_("yêu cầu"), blank=True)
     is_held = models.BooleanField(
         _("có văn bản"), default=True, help_text=_("Bỏ chọn nếu văn bản chỉ được trích dẫn, chưa có toàn văn.")
     )
@@ -299,7 +389,9 @@ class Document(SearchKeyMixin):
         verbose_name_plural = _("văn bản")
         ordering = ["issued_on", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["issuer", "number"], name="document_number_unique_per_issuer"),
+            models.UniqueConstraint(
+                fields=["issuer", "number"], condition=~Q(number=""), name="document_number_unique_per_issuer"
+            ),
             models.CheckConstraint(
                 condition=Q(start_year__isnull=True) | Q(end_year__isnull=True) | Q(start_year__lte=models.F("end_year")),
                 name="document_horizon_ordered",
@@ -307,7 +399,14 @@ class Document(SearchKeyMixin):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.number}"
+        if self.number:
+            return f"{self.get_kind_display()} {self.number}"
+        return f"{self.get_kind_display()} ({gettext('chưa rõ số')}) {self.title[:60]}".rstrip()
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = new_document_key(self)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("document_detail", args=[self.pk])
@@ -319,11 +418,23 @@ class Document(SearchKeyMixin):
         return str(self.end_year or self.start_year or "")
 
 
+class BasisRelation(models.TextChoices):
+    BASIS = "basis", _("Căn cứ")
+    IMPLEMENTS = "implements", _("Thực hiện")
+    REPLACES = "replaces", _("Thay thế")
+    AMENDS = "amends", _("Sửa đổi, bổ sung")
+
+
 class DocumentBasis(models.Model):
-    """`document` rests on `basis` ("Căn cứ ..."). The links form a DAG: see services.add_basis."""
+    """`document` rests on `basis` ("Căn cứ ...", "thực hiện ...", "thay thế ..."). The links form a DAG:
+    see services.add_basis."""
 
     document = models.ForeignKey(Document, models.CASCADE, related_name="basis_links")
     basis = models.ForeignKey(Document, models.PROTECT, related_name="implementation_links")
+    relation = models.CharField(
+        _("quan hệ"), max_length=20, choices=BasisRelation.choices, default=BasisRelation.BASIS,
+        db_default=BasisRelation.BASIS,
+    )
 
     class Meta:
         verbose_name = _("căn cứ")

@@ -116,7 +116,7 @@ def generate(indicators: list[Indicator], *, years: list[int], communes: bool = 
     indicator_ids = [i.pk for i in indicators]
     illustrative = Actual.objects.filter(source=ActualSource.ILLUSTRATIVE, indicator_id__in=indicator_ids)
     Evidence.objects.filter(actual__in=illustrative).delete()
-    YearlyValue.objects.filter(indicator_id__in=indicator_ids).delete()
+    YearlyValue.every.filter(indicator_id__in=indicator_ids).delete()
     # Raw delete: no per-row signal for half a million rows (the table is rebuilt below).
     with connection.cursor() as cursor:
         params = [ActualSource.ILLUSTRATIVE, *indicator_ids]
