@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from plans.models import (
@@ -92,9 +94,28 @@ class AgencySuccessionAdmin(ImportExportModelAdmin):
     list_filter = ["effective_on"]
 
 
+class DocumentBasisForm(forms.ModelForm):
+    """A link added in the admin keeps the cascade acyclic, as services.add_basis does."""
+
+    class Meta:
+        model = DocumentBasis
+        fields = ["document", "basis", "relation"]
+
+    def clean(self):
+        from plans.services import ensure_basis_keeps_cascade_acyclic
+
+        data = super().clean()
+        document, basis = data.get("document") or getattr(self.instance, "document", None), data.get("basis")
+        if document is not None and document.pk and basis is not None:
+            ensure_basis_keeps_cascade_acyclic(document=document, basis=basis)
+        return data
+
+
 class DocumentBasisInline(admin.TabularInline):
     model = DocumentBasis
+    form = DocumentBasisForm
     fk_name = "document"
+    fields = ["basis", "relation"]
     autocomplete_fields = ["basis"]
     extra = 0
 
@@ -102,17 +123,27 @@ class DocumentBasisInline(admin.TabularInline):
 @admin.register(Document)
 class DocumentAdmin(AccentInsensitiveSearchMixin, ImportExportModelAdmin):
     resource_classes = [DocumentResource]
-    list_display = ["number", "kind", "issuer", "territory", "issued_on", "is_held"]
-    list_filter = ["kind", "is_held", "territory__level"]
+    list_display = ["number", "key", "kind", "issuer", "territory", "issued_on", "number_unverified", "issued_on_unverified", "is_held"]
+    list_filter = ["kind", "issuer__kind", "is_held", "number_unverified", "issued_on_unverified", "territory__level"]
     list_select_related = ["issuer", "territory"]
     autocomplete_fields = ["issuer", "territory"]
     inlines = [DocumentBasisInline]
+    fieldsets = [
+        (None, {"fields": [
+            "kind", ("number", "number_unverified"), "key", "title", "issuer", "territory",
+            ("issued_on", "issued_on_unverified"), ("signer", "signer_title"), ("start_year", "end_year"),
+        ]}),
+        (_("Mục đích, yêu cầu"), {"fields": ["purpose", "requirements"]}),
+        (_("Nguồn"), {"fields": ["is_held", "source", "source_text", "note"]}),
+    ]
 
 
 @admin.register(DocumentBasis)
 class DocumentBasisAdmin(ImportExportModelAdmin):
     resource_classes = [DocumentBasisResource]
-    list_display = ["document", "basis"]
+    form = DocumentBasisForm
+    list_display = ["document", "relation", "basis"]
+    list_filter = ["relation"]
     list_select_related = ["document", "basis"]
     autocomplete_fields = ["document", "basis"]
 
@@ -181,3 +212,6 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "unit", "agency"]
     autocomplete_fields = ["user", "unit", "agency"]
     search_fields = ["user__username", "unit__search_key", "agency__search_key"]
+
+
+import plans.group_admin  # noqa: E402,F401  (unit groups: registered there)

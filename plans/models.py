@@ -349,7 +349,7 @@ class Document(SearchKeyMixin):
     SEARCH_FIELDS = ("number", "title", "key")
 
     # The stable key: a document cited without its number still has one (plans.document_keys).
-    key = models.SlugField(_("mã văn bản"), max_length=120, unique=True)
+    key = models.SlugField(_("mã văn bản"), max_length=120, unique=True, blank=True, help_text=_("Để trống: hệ thống tự tạo."))
     number = models.CharField(_("số hiệu"), max_length=100, blank=True, help_text=_("Để trống nếu chưa biết số hiệu."))
     number_unverified = models.BooleanField(_("số hiệu chưa xác minh"), default=False, db_default=False)
     kind = models.CharField(_("loại văn bản"), max_length=20, choices=DocumentKind.choices)

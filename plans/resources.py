@@ -15,6 +15,7 @@ from plans.models import (
     Agency,
     AgencyKind,
     AgencySuccession,
+    BasisRelation,
     Document,
     DocumentBasis,
     DocumentKind,
@@ -162,9 +163,30 @@ class AgencySuccessionResource(WorkbookResource):
 ISSUER_COLUMN = "Mã cơ quan ban hành"
 
 
+class KeepWhenBlankField(fields.Field):
+    """A column that, left blank, keeps what the record has (a document's generated key)."""
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        if self.clean(row) in (None, ""):
+            return
+        super().save(instance, row, is_m2m, **kwargs)
+
+
+KEY_COLUMN = "Mã văn bản"
+NUMBER_COLUMN = "Số hiệu"
+
+
 class DocumentResource(WorkbookResource):
-    number = fields.Field(attribute="number", column_name="Số hiệu")
+    """A row is the document whose key is in "Mã văn bản"; without a key, the issuer's document of
+    that number; without a number either, the issuer's unnumbered document of the same kind, date
+    and title (so a re-imported sheet does not duplicate it). A new row without a key gets one."""
+
+    number = fields.Field(attribute="number", column_name=NUMBER_COLUMN)
     issuer = fields.Field(attribute="issuer", column_name=ISSUER_COLUMN, widget=AgencyWidget())
+    key = KeepWhenBlankField(attribute="key", column_name=KEY_COLUMN)
+    number_unverified = fields.Field(
+        attribute="number_unverified", column_name="Số hiệu chưa xác minh", widget=YesNoWidget()
+    )
     kind = fields.Field(attribute="kind", column_name="Loại văn bản", widget=ChoiceLabelWidget(DocumentKind))
     title = fields.Field(attribute="title", column_name="Trích yếu")
     territory = fields.Field(attribute="territory", column_name="Mã địa bàn", widget=UnitWidget(MAP_COLUMN))
@@ -172,22 +194,70 @@ class DocumentResource(WorkbookResource):
     signer = fields.Field(attribute="signer", column_name="Người ký")
     signer_title = fields.Field(attribute="signer_title", column_name="Chức vụ người ký")
     issued_on = fields.Field(attribute="issued_on", column_name="Ngày ban hành", widget=VietnameseDateWidget())
+    issued_on_unverified = fields.Field(
+        attribute="issued_on_unverified", column_name="Ngày ban hành chưa xác minh", widget=YesNoWidget()
+    )
     start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=WholeNumberWidget())
     end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=WholeNumberWidget())
+    purpose = fields.Field(attribute="purpose", column_name="Mục đích")
+    requirements = fields.Field(attribute="requirements", column_name="Yêu cầu")
     is_held = fields.Field(attribute="is_held", column_name="Có văn bản", widget=YesNoWidget())
     source = fields.Field(attribute="source", column_name="Nguồn")
     note = fields.Field(attribute="note", column_name="Ghi chú")
 
     class Meta(WorkbookResource.Meta):
         model = Document
+        # Rows are matched by get_instance (key, else issuer + number, else ...); these name a row in the preview.
         import_id_fields = ["issuer", "number"]
         fields = [
-            "number", "issuer", "kind", "title", "territory", "territory_map", "signer", "signer_title",
-            "issued_on", "start_year", "end_year", "is_held", "source", "note",
+            "number", "issuer", "kind", "title", "key", "number_unverified", "territory", "territory_map",
+            "signer", "signer_title", "issued_on", "issued_on_unverified", "start_year", "end_year",
+            "purpose", "requirements", "is_held", "source", "note",
         ]
 
     def get_queryset(self):
         return super().get_queryset().select_related("issuer", "territory")
+
+    def _cleaned(self, row, *names):
+        values, errors = [], {}
+        for name in names:
+            try:
+                values.append(self.fields[name].clean(row))
+            except ValueError as error:
+                values.append(None)
+                errors[name] = [ValidationError(str(error))]
+        if errors:
+            raise ValidationError(errors)
+        return values
+
+    def get_instance(self, instance_loader, row):
+        if any(self.fields[name].column_name not in row for name in ("key", "issuer", "number")):
+            return None  # the header check reports the missing column
+        key = str(row.get(KEY_COLUMN) or "").strip()
+        number = str(row.get(NUMBER_COLUMN) or "").strip()
+        documents = self.get_queryset()
+        if key:
+            found = documents.filter(key=key).first()
+            if number and (found is None or found.number != number):
+                (issuer,) = self._cleaned(row, "issuer")
+                taken = documents.filter(issuer=issuer, number=number).exclude(key=key).first()
+                if taken is not None:
+                    raise ValidationError({"key": [ValidationError(
+                        f"Số hiệu “{number}” của cơ quan “{issuer.code}” đã là văn bản mã “{taken.key}”; "
+                        f"ghi mã đó hoặc để trống cột “{KEY_COLUMN}”."
+                    )]})
+            return found
+        if number:
+            (issuer,) = self._cleaned(row, "issuer")
+            return documents.filter(issuer=issuer, number=number).first()
+        issuer, kind, issued_on, title = self._cleaned(row, "issuer", "kind", "issued_on", "title")
+        same = list(documents.filter(issuer=issuer, number="", kind=kind, issued_on=issued_on, title=title or "").order_by("pk")[:2])
+        if len(same) > 1:
+            raise ValidationError({"key": [ValidationError(
+                f"Có nhiều văn bản chưa có số hiệu của cơ quan “{issuer.code}” cùng loại, ngày ban hành và "
+                f"trích yếu ({same[0].key}, {same[1].key}...); ghi “{KEY_COLUMN}” để chỉ rõ văn bản nào."
+            )]})
+        return same[0] if same else None
 
 
 class DocumentBasisResource(WorkbookResource):
@@ -199,11 +269,15 @@ class DocumentBasisResource(WorkbookResource):
     basis_issuer = fields.Field(
         attribute="basis__issuer__code", column_name="Mã cơ quan ban hành căn cứ", readonly=True
     )
+    relation = fields.Field(
+        attribute="relation", column_name="Quan hệ",
+        widget=ChoiceLabelWidget(BasisRelation, blank_value=BasisRelation.BASIS),
+    )
 
     class Meta(WorkbookResource.Meta):
         model = DocumentBasis
         import_id_fields = ["document", "basis"]
-        fields = ["document", "document_issuer", "basis", "basis_issuer"]
+        fields = ["document", "document_issuer", "basis", "basis_issuer", "relation"]
 
     def get_queryset(self):
         return super().get_queryset().select_related("document__issuer", "basis__issuer")

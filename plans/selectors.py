@@ -4,11 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from plans.models import (
     AdministrativeUnit,
     Agency,
     AgencySuccession,
+    BasisRelation,
     Document,
     DocumentBasis,
     Task,
@@ -142,8 +144,8 @@ def document_detail(document_id: int) -> Document:
     return (
         Document.objects.select_related("issuer", "territory")
         .prefetch_related(
-            Prefetch("bases", queryset=Document.objects.select_related("issuer")),
-            Prefetch("implementations", queryset=Document.objects.select_related("issuer")),
+            Prefetch("basis_links", queryset=DocumentBasis.objects.select_related("basis__issuer")),
+            Prefetch("implementation_links", queryset=DocumentBasis.objects.select_related("document__issuer")),
             Prefetch("tasks", queryset=tasks),
             # Targets belong to the indicators app; named by relation so that plans imports nothing from it.
             "targets__indicator",
@@ -154,6 +156,46 @@ def document_detail(document_id: int) -> Document:
         )
         .get(pk=document_id)
     )
+
+
+# How a document is named from the other end of a link: "Được thực hiện bởi" KH 18.
+REVERSE_RELATION_LABELS = {
+    BasisRelation.BASIS: _("Là căn cứ của"),
+    BasisRelation.IMPLEMENTS: _("Được thực hiện bởi"),
+    BasisRelation.REPLACES: _("Bị thay thế bởi"),
+    BasisRelation.AMENDS: _("Được sửa đổi, bổ sung bởi"),
+}
+
+
+@dataclass
+class RelatedGroup:
+    label: str
+    documents: list[Document]
+
+
+def _by_relation(links: list[tuple[str, Document]], labels: dict) -> list[RelatedGroup]:
+    groups = []
+    for relation in BasisRelation:
+        documents = sorted(
+            (d for r, d in links if r == relation), key=lambda d: (d.issued_on is None, d.issued_on, d.number, d.key)
+        )
+        if documents:
+            groups.append(RelatedGroup(str(labels[relation]), documents))
+    return groups
+
+
+def related_documents(document: Document) -> tuple[list[RelatedGroup], list[RelatedGroup]]:
+    """The documents this one rests on, grouped by relation ("Căn cứ", "Thực hiện", "Thay thế",
+    "Sửa đổi, bổ sung"), and those resting on it ("Được thực hiện bởi", "Bị thay thế bởi"...).
+    Reads the links prefetched by document_detail."""
+    above = _by_relation(
+        [(link.relation, link.basis) for link in document.basis_links.all()],
+        {relation: relation.label for relation in BasisRelation},
+    )
+    below = _by_relation(
+        [(link.relation, link.document) for link in document.implementation_links.all()], REVERSE_RELATION_LABELS
+    )
+    return above, below
 
 
 def agency_with_predecessors(agency: Agency) -> list[Agency]:

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from plans.models import Document, DocumentBasis
+from plans.models import BasisRelation, Document, DocumentBasis
 
 
 def ensure_basis_keeps_cascade_acyclic(*, document: Document, basis: Document) -> None:
@@ -26,9 +26,10 @@ def ensure_basis_keeps_cascade_acyclic(*, document: Document, basis: Document) -
 
 
 @transaction.atomic
-def add_basis(*, document: Document, basis: Document) -> DocumentBasis:
+def add_basis(*, document: Document, basis: Document, relation: str = BasisRelation.BASIS) -> DocumentBasis:
+    """`document` rests on `basis` as `relation` says (căn cứ, thực hiện, thay thế, sửa đổi, bổ sung)."""
     ensure_basis_keeps_cascade_acyclic(document=document, basis=basis)
-    link = DocumentBasis(document=document, basis=basis)
+    link = DocumentBasis(document=document, basis=basis, relation=relation)
     link.full_clean()
     link.save()
     return link

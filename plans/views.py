@@ -48,7 +48,13 @@ def document_list(request: HttpRequest) -> HttpResponse:
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     get_object_or_404(Document, pk=document_id)
     document = selectors.document_detail(document_id)
-    context = {"document": document, "tasks": selectors.task_tree(list(document.tasks.all()))}
+    above, below = selectors.related_documents(document)
+    context = {
+        "document": document,
+        "tasks": selectors.task_tree(list(document.tasks.all())),
+        "bases_by_relation": above,
+        "implementations_by_relation": below,
+    }
     return render(request, "plans/document_detail.html", context)
 
 

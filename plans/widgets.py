@@ -14,7 +14,7 @@ from django.db import models
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
 
 from plans.models import AdministrativeUnit, Agency, Document, Task
-from plans.text import format_number, parse_number
+from plans.text import format_number, parse_number, search_key
 
 LIST_SEPARATOR = ";"
 REF_SEPARATOR = "|"
@@ -73,20 +73,24 @@ class YesNoWidget(Widget):
 class ChoiceLabelWidget(Widget):
     """A choice written with its Vietnamese label ("Kế hoạch"), stored as its value ("plan")."""
 
-    def __init__(self, choices: type[models.Choices], allow_blank: bool = False, **kwargs):
+    def __init__(self, choices: type[models.Choices], allow_blank: bool = False, blank_value=None, **kwargs):
         self.choices = choices
-        self.allow_blank = allow_blank
+        self.allow_blank = allow_blank or blank_value is not None
+        self.blank_value = "" if blank_value is None else blank_value
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if not text:
             if self.allow_blank:
-                return ""
+                return self.blank_value
             raise ValueError("Không được để trống.")
         for choice_value, label in self.choices.choices:
             if text.lower() in {str(label).lower(), str(choice_value).lower()}:
                 return choice_value
+        found = self._loose_match(text)
+        if found is not None:
+            return found
         allowed = ", ".join(f"“{label}”" for value_, label in self.choices.choices if value_ != "")
         raise ValueError(f"“{text}” không có trong danh mục; dùng một trong: {allowed}.")
 
@@ -94,6 +98,19 @@ class ChoiceLabelWidget(Widget):
         if value in (None, ""):
             return ""
         return str(self.choices(value).label)
+
+    def _loose_match(self, text: str):
+        """Without accents or case ("hoi dong nhan dan"), or one part of a label written with a
+        comma ("Quốc hội" for "Quốc hội, Ủy ban Thường vụ Quốc hội"), when only one choice fits."""
+        wanted = search_key(text)
+        for match in (
+            lambda label: search_key(label) == wanted,
+            lambda label: wanted in {search_key(part) for part in label.split(",")},
+        ):
+            found = [v for v, label in self.choices.choices if v != "" and match(str(label))]
+            if len(found) == 1:
+                return found[0]
+        return None
 
 
 class AgencyWidget(ForeignKeyWidget):
@@ -180,26 +197,50 @@ class UnitListWidget(ManyToManyWidget):
         return LIST_SEPARATOR.join(unit_reference(u) for u in value.all()) if value is not None else ""
 
 
-def find_document(number: str, issuer_code: str) -> Document:
-    try:
-        return Document.objects.get(number=number, issuer__code=issuer_code)
-    except Document.DoesNotExist:
-        raise ValueError(f"Không có văn bản số “{number}” của cơ quan “{issuer_code}”.") from None
+def document_reference(document: Document) -> str:
+    """How the workbook names a document: its number, or its key when it has no number."""
+    return document.number or document.key
+
+
+def find_document(reference: str, issuer_code: str) -> Document:
+    """The document numbered `reference` by the issuer, else the document whose key is `reference`
+    (the issuer is then optional, and checked when given)."""
+    if issuer_code:
+        found = Document.objects.filter(number=reference, issuer__code=issuer_code).first()
+        if found is not None:
+            return found
+    found = Document.objects.select_related("issuer").filter(key=reference).first() if reference else None
+    if found is None:
+        if issuer_code:
+            raise ValueError(f"Không có văn bản số “{reference}” của cơ quan “{issuer_code}”.")
+        raise ValueError(
+            f"Không có văn bản mã “{reference}”. Nếu đây là số hiệu, ghi thêm mã cơ quan ban hành."
+        )
+    if issuer_code and found.issuer.code != issuer_code:
+        raise ValueError(
+            f"Văn bản mã “{reference}” do cơ quan “{found.issuer.code}” ban hành, không phải “{issuer_code}”."
+        )
+    return found
 
 
 class DocumentWidget(QualifiedReferenceWidget):
-    """The document numbered in this column, issued by the agency in the other column."""
+    """The document numbered in this column and issued by the agency in the other column, or the
+    document whose key ("Mã văn bản") is in this column."""
 
     def __init__(self, issuer_column: str, **kwargs):
         super().__init__(issuer_column, find_document, "number", **kwargs)
 
+    def render(self, value, obj=None, **kwargs):
+        return document_reference(value) if value else ""
+
 
 def split_reference(ref: str, what: str) -> tuple[str, str, str]:
+    # The issuer may be left blank when the first part is the document's key ("mã văn bản||1").
     parts = [p.strip() for p in ref.split(REF_SEPARATOR)]
-    if len(parts) != 3 or not all(parts):
+    if len(parts) != 3 or not parts[0] or not parts[2]:
         raise ValueError(
             f"Tham chiếu {what} “{ref}” phải có dạng số hiệu văn bản|mã cơ quan ban hành|số thứ tự "
-            f"(ví dụ 160/NQ-CP|tw-cp|1)."
+            f"(ví dụ 160/NQ-CP|tw-cp|1), hoặc mã văn bản||số thứ tự."
         )
     return parts[0], parts[1], parts[2]
 
@@ -222,7 +263,7 @@ class TaskParentWidget(Widget):
             return Task.objects.get(document=document, number=number)
         except Task.DoesNotExist:
             raise ValueError(
-                f"Mục cha “{number}” chưa có trong văn bản {document.number}; mục cha phải đứng trước mục con."
+                f"Mục cha “{number}” chưa có trong văn bản {document_reference(document)}; mục cha phải đứng trước mục con."
             ) from None
 
     def render(self, value, obj=None, **kwargs):
@@ -252,6 +293,6 @@ class TaskReferenceListWidget(ManyToManyWidget):
         if value is None:
             return ""
         return LIST_SEPARATOR.join(
-            REF_SEPARATOR.join((t.document.number, t.document.issuer.code, t.number))
+            REF_SEPARATOR.join((document_reference(t.document), t.document.issuer.code, t.number))
             for t in value.all()  # TaskResource prefetches implements__document__issuer: no query per task
         )

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='document',
             name='key',
-            field=models.SlugField(max_length=120, unique=True, verbose_name='mã văn bản'),
+            field=models.SlugField(blank=True, help_text='Để trống: hệ thống tự tạo.', max_length=120, unique=True, verbose_name='mã văn bản'),
         ),
     ]
