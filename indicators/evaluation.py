@@ -50,7 +50,10 @@ Kinds
   all points, floored at 0) meets it in the due year; otherwise AT_RISK.
 - AVERAGE_CHANGE: mean yearly change from the baseline (the value at the end of `start_year - 1`;
   `baseline_value` if the target gives one) to the last year with data, over the span of available
-  years: (last − first) / (year_last − year_first); fewer than two points -> NO_DATA. With the end
+  years. The target's unit says which change: "điểm %" or the indicator's own unit -> (last − first)
+  / (year_last − year_first) in that unit; "%" -> the relative yearly rate, compounded:
+  ((last / first) ^ (1 / years) − 1) · 100 ("giảm bình quân 10%/năm" of 10% is 9% then 8,1%); a
+  first value ≤ 0 -> NO_DATA. Fewer than two points -> NO_DATA. With the end
   year: ACHIEVED/MISSED. Before: ON_TRACK when the mean so far meets the bound, AT_RISK when it
   reaches 80% of the threshold (≤ 120% when smaller is better), OFF_TRACK otherwise.
 - CUMULATIVE: the sum of the yearly values in [start_year, end_year]. With the end year:
@@ -63,6 +66,11 @@ Kinds
   -> NO_DATA); any other unit ("điểm %", counts) -> baseline − value in that unit; the reverse for
   an increase. With the end year: ACHIEVED/MISSED. Before: the pro-rata share of the threshold for
   the years since the baseline year, as for CUMULATIVE.
+- MULTIPLE ("gấp 2 lần so với năm 2020"): the latest value divided by the baseline (`baseline_value`,
+  else the value of `baseline_year`, else of `start_year - 1`); a baseline ≤ 0 -> NO_DATA. The bounds
+  are multipliers judged in the indicator's direction. With the end year: ACHIEVED/MISSED. Before:
+  the growth (multiplier − 1) against the pro-rata share of the planned growth, as for CUMULATIVE.
+- QUALITATIVE: no figures; `judge_assessment` reads the latest approved reviewer's assessment.
 - COMPARISON: the latest year in which the territory and every compared unit have a value; none
   -> NO_DATA naming the units without a value in the territory's latest year. Met when the value is
   ≤ every compared value (lower is better; ≥ when higher is better; strict when the qualifier says
@@ -90,7 +98,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import ChangeDirection, Direction, MeasureUnit, TargetKind
+from indicators.models import AssessmentVerdict, ChangeDirection, Direction, MeasureUnit, TargetKind
 from plans.models import ReportingPeriod, ReviewStatus
 from plans.text import format_number
 
@@ -106,6 +114,7 @@ AT_RISK_SHARE = Decimal("0.8")  # 80% of the threshold (or of its pro-rata share
 COUNT_UNITS = {
     MeasureUnit.HOUSEHOLDS, MeasureUnit.PERSONS, MeasureUnit.WORKERS,
     MeasureUnit.COMMUNES, MeasureUnit.VILLAGES, MeasureUnit.DISTRICTS,
+    MeasureUnit.PERSON_TIMES, MeasureUnit.WORKS,
 }
 RATE_UNITS = {MeasureUnit.PERCENT, MeasureUnit.POINTS}
 
@@ -120,7 +129,17 @@ UNIT_TEXT = {
     MeasureUnit.VILLAGES: "thôn, bản",
     MeasureUnit.DISTRICTS: "huyện",
     MeasureUnit.YES_NO: "",
+    MeasureUnit.TIMES: "lần",
+    MeasureUnit.PERSON_TIMES: "lượt người",
+    MeasureUnit.WORKS: "công trình",
+    MeasureUnit.VND: "đồng",
+    MeasureUnit.THOUSAND_VND: "nghìn đồng",
+    MeasureUnit.MILLION_VND: "triệu đồng",
+    MeasureUnit.BILLION_VND: "tỷ đồng",
+    MeasureUnit.VND_PER_PERSON_MONTH: "đồng/người/tháng",
+    MeasureUnit.MILLION_VND_PER_PERSON_YEAR: "triệu đồng/người/năm",
 }
+RATIO_PLACES = Decimal("0.0001")
 
 
 class EvaluationStatus(models.TextChoices):
@@ -432,6 +451,10 @@ def evaluate(
         return _comparison(target, values, as_of_year, better, compare_values, unit_names)
     if kind == TargetKind.MILESTONE:
         return _milestone(target, values, as_of_year, better, reached_on)
+    if kind == TargetKind.MULTIPLE:
+        return _multiple(target, values, as_of_year, better)
+    if kind == TargetKind.QUALITATIVE:
+        return _no_data("Chỉ tiêu định tính: chưa có đánh giá được duyệt")
     raise ValueError(f"Unknown target kind: {kind!r}")
 
 
@@ -487,12 +510,21 @@ def _average_change(target, values, as_of_year: int, better: str) -> Evaluation:
     if len(series) < 2:
         return _no_data(f"Cần ít nhất hai năm số liệu từ năm {first_year} (hiện có {len(series)})")
     (y0, v0), (y1, v1) = list(series.items())[0], list(series.items())[-1]
-    slope = (v1 - v0) / (y1 - y0)
+    relative = target.unit == MeasureUnit.PERCENT  # a rate of the value, never points
+    if relative:
+        if v0 <= 0:
+            return _no_data(f"Giá trị năm {y0} không lớn hơn 0, không tính được tỷ lệ thay đổi bình quân")
+        growth = (v1 / v0) ** (Decimal(1) / Decimal(y1 - y0)) if v1 > 0 else Decimal(0)
+        slope = ((growth - 1) * 100).quantize(RATIO_PLACES)
+    else:
+        slope = (v1 - v0) / (y1 - y0)
     decrease = target.change_direction == ChangeDirection.DECREASE
     q = -slope if decrease else slope  # the change in the target's direction
     rule, verb, other, beyond = _change_rule(target, better, v0)
     phrase = _bound_phrase(target, with_unit=False)
     measure = f"Bình quân {verb if q >= 0 else other} {format_number(abs(q))}{_per_year(target.unit)}"
+    if relative:
+        measure += " so với năm trước"
     if q < 0 and rule.better == HIGHER:
         text = f"{measure}, ngược với mục tiêu {verb} {phrase}"
     else:
@@ -585,6 +617,61 @@ def _relative_change(target, values, as_of_year: int, better: str) -> Evaluation
     else:
         text = f"{measure}, {_progress_text(q, share_rule.threshold, target.unit, elapsed, span)}"
     return Evaluation(share_rule.progress(q), q, text + _missing_final(as_of_year, target.end_year), year)
+
+
+def _multiple(target, values, as_of_year: int, better: str) -> Evaluation:
+    """ "gấp 2 lần so với năm 2020": the latest value over the baseline."""
+    base_year = target.baseline_year or ((target.start_year or target.end_year) - 1)
+    baseline = _dec(target.baseline_value)
+    if baseline is None:
+        baseline = _series(values).get(base_year)
+    if baseline is None:
+        return _no_data(f"Chưa có giá trị gốc năm {base_year}")
+    if baseline <= 0:
+        return _no_data(f"Giá trị gốc năm {base_year} không lớn hơn 0, không tính được số lần")
+    series = _series(values, base_year + 1, min(as_of_year, target.end_year))
+    if not series:
+        return _no_data(f"Chưa có số liệu sau năm gốc {base_year}")
+    year, value = list(series.items())[-1]
+    ratio = (value / baseline).quantize(RATIO_PLACES)
+    value_unit = _value_unit(target)
+    measure = (
+        f"Năm {year}: gấp {format_number(ratio)} lần năm {base_year} "
+        f"({_number(baseline, value_unit)} → {_number(value, value_unit)})"
+    )
+    rule = _rule(target, better)
+    phrase = _bound_phrase(target)
+    if year == target.end_year:
+        text = f"{measure}, {_judge_text(rule, ratio, f'gấp {phrase}', 'vượt kế hoạch')}"
+        return Evaluation(Status.ACHIEVED if rule.met(ratio) else Status.MISSED, ratio, text, year)
+    # Before the end: the growth so far against the pro-rata share of the growth planned.
+    shift = lambda v: None if v is None else v - 1  # noqa: E731
+    growth_rule = _Rule(shift(rule.low), shift(rule.high), rule.better, rule.strict, rule.tolerance)
+    span, elapsed = target.end_year - base_year, year - base_year
+    share_rule = growth_rule.scaled(Decimal(elapsed) / Decimal(span))
+    needed = share_rule.threshold + 1
+    text = f"{measure}; lộ trình cần gấp {format_number(needed)} lần sau {elapsed}/{span} năm"
+    return Evaluation(share_rule.progress(ratio - 1), ratio, text + _missing_final(as_of_year, target.end_year), year)
+
+
+def judge_assessment(target, verdict: str | None, year: int | None, *, as_of_year: int, narrative: str = "") -> Evaluation:
+    """A qualitative target judged on its latest approved assessment up to `as_of_year` (`verdict`
+    None: none yet). In or after the end year: đạt -> ACHIEVED, otherwise MISSED; before it: đạt ->
+    ON_TRACK, đạt một phần -> AT_RISK, không đạt -> OFF_TRACK."""
+    if verdict is None or year is None:
+        return _no_data("Chỉ tiêu định tính: chưa có đánh giá được duyệt")
+    label = {AssessmentVerdict.ACHIEVED: "đạt", AssessmentVerdict.PARTLY: "đạt một phần",
+             AssessmentVerdict.NOT_ACHIEVED: "không đạt"}[verdict]
+    summary = " ".join(narrative.split())
+    summary = summary if len(summary) <= 160 else summary[:157] + "..."
+    text = f"Đánh giá năm {year} (đã duyệt): {label}" + (f" – {summary}" if summary else "")
+    if year >= target.end_year:
+        status = Status.ACHIEVED if verdict == AssessmentVerdict.ACHIEVED else Status.MISSED
+        return Evaluation(status, None, text, year)
+    status = {AssessmentVerdict.ACHIEVED: Status.ON_TRACK, AssessmentVerdict.PARTLY: Status.AT_RISK}.get(
+        verdict, Status.OFF_TRACK)
+    missing = f"; chưa có đánh giá năm {target.end_year}" if as_of_year > target.end_year else ""
+    return Evaluation(status, None, text + missing, year)
 
 
 def _unit_label(key: Any, names: Mapping[Any, str] | None) -> str:

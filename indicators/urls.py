@@ -1,6 +1,6 @@
 from django.urls import path
 
-from indicators import task_report_views, views
+from indicators import assessment_views, task_report_views, views
 
 urlpatterns = [
     path("viec-cua-toi/", views.my_work, name="my_work"),
@@ -20,4 +20,8 @@ urlpatterns = [
     path("giai-trinh/<int:request_id>/tra-loi/", views.explanation_answer, name="explanation_answer"),
     path("chi-tieu/<int:target_id>/giai-trinh/", views.explanation_request_target, name="explanation_request_target"),
     path("nhiem-vu/<int:task_id>/giai-trinh/", views.explanation_request_task, name="explanation_request_task"),
+    path("chi-tieu/<int:target_id>/danh-gia/", assessment_views.assessment_page, name="assessment_page"),
+    path("danh-gia/<int:assessment_id>/gui-duyet/", assessment_views.assessment_submit, name="assessment_submit"),
+    path("danh-gia/<int:assessment_id>/duyet/", assessment_views.assessment_approve, name="assessment_approve"),
+    path("danh-gia/<int:assessment_id>/tra-lai/", assessment_views.assessment_return, name="assessment_return"),
 ]

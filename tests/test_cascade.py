@@ -250,7 +250,7 @@ def test_bad_target_cells_get_a_vietnamese_message(db, column, value, message):
         ("bg-btv-tu", "II.2.1.5", "Giảm trên 50%"),
         ("tth-btv-tu", "2.1.2", "còn 1,84%"),
         ("hg-ubnd", "II.2.a.4", "khoảng 2.500 lao động"),
-        ("bl-thu", "I.3.2.1", "Giảm 0,1–0,13 điểm %"),
+        ("bl-thu", "I.3.2.1", "Giảm từ 0,1 đến 0,13 điểm %"),  # "từ ... đến" as written
     ],
 )
 def test_targets_read_back_as_the_texts_write_them(db, issuer, code, label):

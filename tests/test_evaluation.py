@@ -407,15 +407,16 @@ def test_average_change_uses_the_target_baseline_value():
     "direction, change, low, high, last, status, explanation",
     [
         # an increase of a higher-is-better rate: more is fine
-        (HIGHER, INCREASE, 2, None, "60", S.ACHIEVED, "Bình quân tăng 2%/năm, bằng mức 2"),
-        (HIGHER, INCREASE, 2, None, "59", S.MISSED, "Bình quân tăng 1,8%/năm, thấp hơn mức 2"),
+        (HIGHER, INCREASE, 2, None, "60", S.ACHIEVED, "Bình quân tăng 2 điểm %/năm, bằng mức 2"),
+        (HIGHER, INCREASE, 2, None, "59", S.MISSED, "Bình quân tăng 1,8 điểm %/năm, thấp hơn mức 2"),
         # an increase allowed on a lower-is-better indicator: the smaller the better
-        (LOWER, INCREASE, None, "0.5", "52", S.ACHIEVED, "Bình quân tăng 0,4%/năm, thấp hơn mức 0,5"),
-        (LOWER, INCREASE, None, "0.5", "53", S.MISSED, "Bình quân tăng 0,6%/năm, cao hơn mức 0,5"),
+        (LOWER, INCREASE, None, "0.5", "52", S.ACHIEVED, "Bình quân tăng 0,4 điểm %/năm, thấp hơn mức 0,5"),
+        (LOWER, INCREASE, None, "0.5", "53", S.MISSED, "Bình quân tăng 0,6 điểm %/năm, cao hơn mức 0,5"),
     ],
 )
 def test_average_change_direction(direction, change, low, high, last, status, explanation):
-    target = make(TargetKind.AVERAGE_CHANGE, direction=direction, change=change, low=low, high=high, start=2021)
+    target = make(TargetKind.AVERAGE_CHANGE, direction=direction, change=change, low=low, high=high, start=2021,
+                  unit=MeasureUnit.POINTS)
     result = evaluate(target, {2020: D("50"), 2025: D(last)}, as_of_year=2025)
     assert (result.status, result.explanation) == (status, explanation)
 
