@@ -29,6 +29,7 @@ demo-data: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_units
 	$(PY) manage.py load_cascade
+	$(PY) manage.py load_groups
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py generate_register --demo
 	$(PY) manage.py generate_illustrative_actuals --if-empty
