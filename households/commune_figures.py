@@ -27,6 +27,7 @@ from households.services import (
     REGISTER_INDICATORS,
     REORGANISATION_YEAR,
     _tally_groups,
+    register_standards,
     standard_for,
 )
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind
@@ -173,13 +174,16 @@ def _write_actuals(year: int, unit_ids: list[int]) -> None:
     A figure counting synthetic households is only updated where the full recompute wrote one (it
     found the unit covered whole: households.register_coverage), never created here. A unit closed
     before the year's end keeps its RegisterStat but gets no figure (as in the full recompute)."""
-    indicators = dict(Indicator.objects.filter(code__in=REGISTER_INDICATORS).values_list("code", "pk"))
+    stamped = register_standards(standard_for(year).code)  # {code: (indicator id, its figures' standard)}
+    indicators = {code: pk for code, (pk, _) in stamped.items()}
+    standard_of = dict(stamped.values())
     closed = closed_units(year, unit_ids)
     stats = {s.unit_id: s for s in RegisterStat.objects.filter(year=year, unit_id__in=unit_ids) if s.unit_id not in closed}
     existing = {
         (a.indicator_id, a.unit_id): a
         for a in Actual.objects.filter(year=year, period_kind=PeriodKind.YEAR, period_number=0, unit_id__in=unit_ids,
-                                       indicator_id__in=indicators.values())
+                                       indicator_id__in=indicators.values(), breakdown="")
+        if a.standard in (standard_of[a.indicator_id], "")  # one under another standard is another figure
     }
     now = timezone.now()
     for unit_id in unit_ids:
@@ -204,9 +208,11 @@ def _write_actuals(year: int, unit_ids: list[int]) -> None:
                 continue
             if actual is None or not made_here:  # new, or an illustrative figure the register's replaces
                 actual = actual or Actual(indicator_id=indicator_id, unit_id=unit_id, year=year,
-                                          period_kind=PeriodKind.YEAR, period_number=0, created_at=now)
+                                          period_kind=PeriodKind.YEAR, period_number=0, created_at=now,
+                                          standard=standard_of[indicator_id])
                 actual.version, actual.is_late_correction, actual.correction_reason = 1, False, ""
                 actual.review_comment, actual.submitted_at = "", None
             actual.value, actual.numerator, actual.denominator = wanted
+            actual.standard = standard_of[indicator_id]
             actual.source, actual.status, actual.reviewed_at, actual.updated_at = source, ReviewStatus.APPROVED, now, now
             actual.save()  # its dashboard row follows (indicators.models signals)

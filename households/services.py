@@ -49,10 +49,21 @@ REORGANISATION_YEAR = 2025  # the 2025 review (Sep–Dec) ran on the 34-province
 # Standards
 
 
+# Standards whose classification rule the register does not implement: they label figures only
+# (QĐ 59/2015: an income at or below the line is poor whatever the deprivations; data/standards/README.md).
+FIGURES_ONLY_STANDARDS = {"qd-59-2015"}
+
+
 def standard_for(year: int) -> PovertyStandard:
+    """The standard the household register classifies the year's reviews by."""
     standard = PovertyStandard.objects.filter(first_year__lte=year, last_year__gte=year).first()
     if standard is None:
         raise ValidationError({"year": f"Chưa có chuẩn nghèo nào áp dụng cho năm {year} (nạp bằng load_standards)."})
+    if standard.code in FIGURES_ONLY_STANDARDS:
+        raise ValidationError({"year": (
+            f"Năm {year} áp dụng chuẩn nghèo {standard.legal_basis}, có quy tắc phân loại hộ khác: sổ hộ chưa "
+            f"rà soát theo chuẩn này (chuẩn chỉ dùng để ghi chuẩn của số liệu)."
+        )})
     return standard
 
 
@@ -577,7 +588,7 @@ def recompute_register(*, year: int) -> RecomputeResult:
     # at the successors (indicators.closures). Their register figures written earlier go as stale.
     for unit_id in closed_units(year) & figures.keys():
         del figures[unit_id]
-    _write_actuals(year, figures, now, result)
+    _write_actuals(year, figures, now, result, standard=standard.code)
     result.seconds["actuals"] = time.monotonic() - started - sum(result.seconds.values())
     # The dashboards' table of yearly values, for the indicators the register feeds.
     refresh_yearly_values(
@@ -588,11 +599,22 @@ def recompute_register(*, year: int) -> RecomputeResult:
     return result
 
 
-def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: RecomputeResult) -> None:
+def register_standards(standard: str) -> dict[str, tuple[int, str]]:
+    """{code: (indicator id, the standard its register figures are stamped with)} of the register's
+    indicators: the year's standard for those that depend on it, "" for the others."""
+    rows = Indicator.objects.filter(code__in=REGISTER_INDICATORS).values_list("code", "pk", "depends_on_standard")
+    return {code: (pk, standard if depends else "") for code, pk, depends in rows}
+
+
+def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: RecomputeResult, *, standard: str) -> None:
     """The register's actuals of the year: source SYNTHETIC where synthetic households entered the
-    figure, REGISTER otherwise. Figures people entered or imported for the same unit and year are
-    kept; illustrative ones are replaced (one figure per indicator, unit and year, the register's)."""
-    indicators = dict(Indicator.objects.filter(code__in=REGISTER_INDICATORS).values_list("code", "pk"))
+    figure, REGISTER otherwise, under the year's poverty standard (for the indicators that depend on
+    it). Figures people entered or imported for the same unit and year are kept; illustrative ones
+    are replaced (one figure per indicator, unit and year, the register's); figures under another
+    standard are other figures, left alone."""
+    stamped = register_standards(standard)
+    indicators = {code: pk for code, (pk, _) in stamped.items()}
+    standard_of = dict(stamped.values())  # indicator id -> standard
     missing = set(REGISTER_INDICATORS) - set(indicators)
     if missing:
         raise ValidationError(f"Thiếu chỉ số trong danh mục: {', '.join(sorted(missing))} (chạy load_cascade và migrate).")
@@ -607,12 +629,19 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
         for code, name in COUNT_INDICATORS.items():
             wanted[(indicators[code], unit_id)] = (Decimal(counts[name]), None, None, source)
     existing = Actual.objects.filter(
-        year=year, period_kind=PeriodKind.YEAR, period_number=0, indicator_id__in=indicators.values()
-    ).values_list("pk", "indicator_id", "unit_id", "source", "value", "numerator", "denominator")
+        year=year, period_kind=PeriodKind.YEAR, period_number=0, indicator_id__in=indicators.values(), breakdown="",
+        standard__in={standard, ""},
+    ).values_list("pk", "indicator_id", "unit_id", "source", "value", "numerator", "denominator", "standard")
     stale, writes = [], []
     seen = set()
-    for pk, indicator_id, unit_id, source, value, numerator, denominator in existing.iterator(chunk_size=10000):
+    for pk, indicator_id, unit_id, source, value, numerator, denominator, figure_standard in existing.iterator(chunk_size=10000):
         key = (indicator_id, unit_id)
+        if figure_standard != standard_of[indicator_id]:
+            # Written before figures had a standard: the register's and illustrative ones are
+            # rewritten under it; one people entered stands for the year's standard and is kept.
+            if source in REGISTER_SOURCES or source == ActualSource.ILLUSTRATIVE:
+                stale.append(pk)
+                continue
         if source == ActualSource.ILLUSTRATIVE:
             if key in wanted:
                 seen.add(key)
@@ -641,7 +670,7 @@ def _write_actuals(year: int, figures: dict[int, dict[str, int]], now, result: R
     rows = [
         {
             "indicator_id": indicator_id, "unit_id": unit_id, "year": year, "period_kind": PeriodKind.YEAR,
-            "period_number": 0, "value": wanted[(indicator_id, unit_id)][0],
+            "period_number": 0, "standard": standard_of[indicator_id], "value": wanted[(indicator_id, unit_id)][0],
             "numerator": wanted[(indicator_id, unit_id)][1], "denominator": wanted[(indicator_id, unit_id)][2],
             "source": wanted[(indicator_id, unit_id)][3], "status": ReviewStatus.APPROVED, "reviewed_at": now,
             "created_at": now, "updated_at": now,

@@ -118,18 +118,19 @@ class _LineReader:
 
 
 def _csv_line(row: Staged) -> str:
-    number, indicator_id, unit_id, kind, year, period_number, value, numerator, denominator, status = row
+    number, indicator_id, unit_id, kind, year, period_number, value, numerator, denominator, status, standard, breakdown = row
+    # Codes are slugs (no comma, no quote); "" is quoted so that COPY reads an empty string, not NULL.
     return (
         f"{number},{indicator_id},{unit_id},{kind},{year},{period_number},"
         f"{'' if value is None else value},{'' if numerator is None else numerator},"
-        f"{'' if denominator is None else denominator},{status}\n"
+        f"{'' if denominator is None else denominator},{status},\"{standard}\",\"{breakdown}\"\n"
     )
 
 
 STAGE = "povertyplan_actual_stage"
 KEY = (
     "a.indicator_id = s.indicator_id AND a.unit_id = s.unit_id AND a.period_kind = s.period_kind "
-    "AND a.year = s.year AND a.period_number = s.period_number"
+    "AND a.year = s.year AND a.period_number = s.period_number AND a.standard = s.standard AND a.breakdown = s.breakdown"
 )
 DIFFERS = (
     "(a.value IS DISTINCT FROM s.value OR a.numerator IS DISTINCT FROM s.numerator "
@@ -149,7 +150,8 @@ class _CopyPath:
             cursor.execute(
                 f"CREATE TEMP TABLE {STAGE} (row_no integer, indicator_id bigint, unit_id bigint, "
                 "period_kind varchar(10), year smallint, period_number smallint, value numeric(16,4), "
-                "numerator numeric(16,4), denominator numeric(16,4), status varchar(20)) ON COMMIT DROP"
+                "numerator numeric(16,4), denominator numeric(16,4), status varchar(20), standard varchar(20), "
+                "breakdown varchar(40)) ON COMMIT DROP"
             )
             cursor.copy_expert(
                 f"COPY {STAGE} FROM STDIN WITH (FORMAT csv)", _LineReader(map(_csv_line, rows)), 1 << 16
@@ -243,10 +245,12 @@ class _CopyPath:
                 f"WHERE NOT EXISTS (SELECT 1 FROM {self.actual} a WHERE {KEY})"
             )
         cursor.execute(
-            f"INSERT INTO {self.actual} (indicator_id, unit_id, period_kind, year, period_number, value, numerator, "
+            f"INSERT INTO {self.actual} (indicator_id, unit_id, period_kind, year, period_number, standard, breakdown, "
+            "value, numerator, "
             "denominator, source, status, review_comment, version, is_late_correction, correction_reason, "
             "created_by_id, import_record_id, submitted_at, reviewed_by_id, reviewed_at, created_at, updated_at) "
-            "SELECT s.indicator_id, s.unit_id, s.period_kind, s.year, s.period_number, s.value, s.numerator, "
+            "SELECT s.indicator_id, s.unit_id, s.period_kind, s.year, s.period_number, s.standard, s.breakdown, "
+            "s.value, s.numerator, "
             "s.denominator, %(source)s, s.status, '', 1, false, '', %(user)s::integer, %(record)s::bigint, "
             "CASE WHEN s.status <> 'draft' THEN now() END, CASE WHEN s.status = 'approved' THEN %(user)s::integer END, "
             "CASE WHEN s.status = 'approved' THEN now() END, now(), now() "
@@ -291,7 +295,7 @@ class _BatchedPath:
         existing = self._existing(staged)
         new_rows, changed = [], []
         for row in staged:
-            actual = existing.get(row[1:6])
+            actual = existing.get((*row[1:6], *row[10:12]))
             if actual is None:
                 new_rows.append(row)
             elif (actual.value, actual.numerator, actual.denominator, actual.status) != row[6:10]:
@@ -313,7 +317,8 @@ class _BatchedPath:
         indicator_ids = {row[1] for row in staged}
         years = {row[4] for row in staged}
         actuals = Actual.objects.filter(indicator_id__in=indicator_ids, year__in=years).select_related("indicator", "unit")
-        return {(a.indicator_id, a.unit_id, a.period_kind, a.year, a.period_number): a for a in actuals.iterator(chunk_size=5000)}
+        return {(a.indicator_id, a.unit_id, a.period_kind, a.year, a.period_number, a.standard, a.breakdown): a
+                for a in actuals.iterator(chunk_size=5000)}
 
     def _write(self, new_rows: list[Staged], changed: list[tuple[Staged, Actual]]) -> None:
         now = timezone.now()
@@ -325,7 +330,7 @@ class _BatchedPath:
             if actual.status == ReviewStatus.APPROVED:
                 actual.is_late_correction = True
                 actual.correction_reason = self.reason
-            actual.value, actual.numerator, actual.denominator, actual.status = row[6:10]
+            actual.value, actual.numerator, actual.denominator, actual.status = row[6:10]  # the key (row[10:12]) stays
             _set_review_fields(actual, self.user_id, now)
             actual.source, actual.version, actual.updated_at, actual.review_comment = ActualSource.IMPORTED, actual.version + 1, now, ""
             actual.import_record_id = self.import_record_id
@@ -345,7 +350,7 @@ class _BatchedPath:
         for row in new_rows:
             actual = Actual(
                 indicator_id=row[1], unit_id=row[2], period_kind=row[3], year=row[4], period_number=row[5],
-                value=row[6], numerator=row[7], denominator=row[8], status=row[9],
+                value=row[6], numerator=row[7], denominator=row[8], status=row[9], standard=row[10], breakdown=row[11],
                 source=ActualSource.IMPORTED, created_by_id=self.user_id, import_record_id=self.import_record_id,
             )
             _set_review_fields(actual, self.user_id, now)

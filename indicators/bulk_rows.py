@@ -2,7 +2,7 @@
 writes what passes).
 
 The same columns as indicators.resources.ActualResource (indicator code, unit code and map,
-period, value or numerator/denominator, status) and the same checks (services.validate_figure,
+period, value or numerator/denominator, status, poverty standard, breakdown) and the same checks (services.validate_figure,
 the period rules); indicators and units are looked up in memory. A row that passes becomes a
 `Staged` tuple; one that fails counts in the `BulkResult` with a Vietnamese message per cell.
 
@@ -19,7 +19,9 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 
 from indicators import closures
+from indicators.breakdowns import allowed_breakdowns, breakdown_error
 from indicators.models import Indicator, PeriodKind
+from indicators.poverty_standards import Standards
 from indicators.resources import DEFAULT_IMPORT_STATUS, IMPORT_STATUSES, PERIOD_NUMBERS, period_error
 from indicators.services import validate_figure
 from indicators.workbook import ACTUALS, FORMULA_MESSAGE, MAX_ERRORS_KEPT, Formula, RowChange, RowError, SheetRows, row_error
@@ -30,6 +32,7 @@ from plans.text import parse_number
 COL_INDICATOR, COL_UNIT, COL_MAP = "Mã chỉ số", "Mã địa bàn", MAP_COLUMN
 COL_YEAR, COL_KIND, COL_NUMBER = "Năm", "Kỳ", "Số kỳ"
 COL_VALUE, COL_NUMERATOR, COL_DENOMINATOR, COL_STATUS = "Giá trị", "Tử số", "Mẫu số", "Trạng thái"
+COL_STANDARD, COL_BREAKDOWN = "Chuẩn nghèo", "Nhóm phân tổ"  # optional: blank when the sheet has no such column
 COLUMN_OF = {"value": COL_VALUE, "numerator": COL_NUMERATOR, "denominator": COL_DENOMINATOR, "year": COL_YEAR}
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -126,8 +129,8 @@ class ClosedUnit:
 
 
 # A checked row, ready to stage: (row, indicator id, unit id, period kind, year, period number,
-# value, numerator, denominator, status).
-Staged = tuple[int, int, int, str, int, int, Decimal | None, Decimal | None, Decimal | None, str]
+# value, numerator, denominator, status, standard, breakdown).
+Staged = tuple[int, int, int, str, int, int, Decimal | None, Decimal | None, Decimal | None, str, str, str]
 
 
 class RowChecker:
@@ -140,9 +143,13 @@ class RowChecker:
             COL_INDICATOR, COL_UNIT, COL_MAP, COL_YEAR, COL_KIND, COL_NUMBER,
             COL_VALUE, COL_NUMERATOR, COL_DENOMINATOR, COL_STATUS,
         )]
+        self.optional = [index.get(COL_STANDARD), index.get(COL_BREAKDOWN)]
         self.headers = headers
         self.result = result
         self.indicators = {i.code: i for i in Indicator.objects.all()}
+        self.standards = Standards()
+        self.in_force: dict[int, str] = {}
+        self.breakdowns = allowed_breakdowns(i.pk for i in self.indicators.values())
         self.units = {
             (code, admin_map): pk for code, admin_map, pk in AdministrativeUnit.objects.values_list("code", "admin_map", "pk")
         }
@@ -182,15 +189,40 @@ class RowChecker:
                 return self._check_slowly(row_number, values)
             if unit_id in self.last_days and (closed := self._closed(unit_id, year, kind, number)):
                 return self._fail(row_number, [(COL_YEAR, closed)])
-            return self._stage(row_number, indicator, unit_id, kind, year, number, figures, status)
+            standard_cell, breakdown = self._optional_cells(values)
+            if standard_cell or indicator.depends_on_standard:
+                try:
+                    standard = self._standard(indicator, year, standard_cell)
+                except ValueError:
+                    return self._check_slowly(row_number, values)
+            else:
+                standard = ""
+            if breakdown and breakdown not in self.breakdowns.get(indicator.pk, ()):
+                return self._check_slowly(row_number, values)
+            return self._stage(row_number, indicator, unit_id, kind, year, number, figures, status, standard, breakdown)
         return self._check_slowly(row_number, values)
 
-    def _stage(self, row_number, indicator, unit_id, kind, year, number, figures, status) -> Staged | None:
-        key = (indicator.pk, unit_id, kind, year, number)
+    def _optional_cells(self, values: list) -> tuple[str, str]:
+        c_standard, c_breakdown = self.optional
+        return (_text(values[c_standard]) if c_standard is not None else "",
+                _text(values[c_breakdown]) if c_breakdown is not None else "")
+
+    def _standard(self, indicator, year: int | None, cell: str) -> str:
+        """The row's standard (indicators.poverty_standards); ValueError says why not."""
+        if not cell and indicator.depends_on_standard and year is not None:
+            if year not in self.in_force:
+                self.in_force[year] = self.standards.in_force(year)
+            return self.in_force[year]
+        return self.standards.resolve(
+            depends_on_standard=indicator.depends_on_standard, indicator_code=indicator.code, year=year, code=cell
+        )
+
+    def _stage(self, row_number, indicator, unit_id, kind, year, number, figures, status, standard="", breakdown="") -> Staged | None:
+        key = (indicator.pk, unit_id, kind, year, number, standard, breakdown)
         first = self.seen.setdefault(key, row_number)
         if first != row_number:
             return self._fail(row_number, [(COL_INDICATOR, f"Trùng chỉ số, địa bàn và kỳ với dòng {first}.")])
-        return (row_number, indicator.pk, unit_id, kind, year, number, *figures, status)
+        return (row_number, indicator.pk, unit_id, kind, year, number, *figures, status, standard, breakdown)
 
     def _check_slowly(self, row_number: int, values: list) -> Staged | None:
         """Every cell, any type, with a message for each problem."""
@@ -243,6 +275,17 @@ class RowChecker:
         if status is None:
             allowed = ", ".join(f"“{ReviewStatus(s).label}”" for s in IMPORT_STATUSES)
             problems.append((COL_STATUS, f"“{_text(values[c_status])}” không hợp lệ; dùng {allowed} (để trống: Đã duyệt)."))
+        standard_cell, breakdown = self._optional_cells(values)
+        standard = ""
+        if indicator is not None:
+            try:
+                standard = self._standard(indicator, year, standard_cell)
+            except ValueError as error:
+                problems.append((COL_STANDARD, str(error)))
+            if breakdown and breakdown not in self.breakdowns.get(indicator.pk, ()):
+                problems.append((COL_BREAKDOWN, breakdown_error(
+                    indicator=indicator, breakdown=breakdown, allowed=self.breakdowns.get(indicator.pk, set())
+                )))
         if problems:
             return self._fail(row_number, problems)
 
@@ -253,7 +296,7 @@ class RowChecker:
             for name, messages in error.message_dict.items():
                 problems.extend((COLUMN_OF.get(name, COL_VALUE), message) for message in messages)
             return self._fail(row_number, problems)
-        return self._stage(row_number, indicator, unit_id, kind, year, number, tuple(figures), status)
+        return self._stage(row_number, indicator, unit_id, kind, year, number, tuple(figures), status, standard, breakdown)
 
     def _closed(self, unit_id: int, year: int, kind: str, number: int) -> ClosedUnit | None:
         """The refusal to word when the unit closed before the end of the period (no query)."""

@@ -1,6 +1,11 @@
 """Keeps `YearlyValue`, the table of approved yearly figures that dashboards read.
 
-One row per indicator, unit and year:
+One row per indicator, unit, year, poverty standard and breakdown (`standard`, `breakdown`; ""
+for none / the whole). Figures of two standards are two rows, neither a correction of the other,
+and roll-ups add up figures of one standard and one breakdown only. Of an indicator, unit and
+year's rows, the headline (`is_headline`, what `YearlyValue.objects` reads) is the whole under the
+standard in force that year, else under the only (or latest) standard there is a figure under;
+a breakdown row is never headline. Each row is:
 - a unit's own figure: its approved value, and beside it a submitted one awaiting review. While a
   late correction awaits review (or was returned), the row keeps the value last approved, taken
   from the audit trail, so that dashboards go on counting only approved values;
@@ -25,6 +30,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
+from households.models import PovertyStandard
 from indicators.models import Actual, ActualSource, Aggregation, Indicator, PeriodKind, YearlyValue
 from plans.models import AdminMap, AdministrativeUnit, AuditEntry, ReviewStatus, UnitLevel
 
@@ -53,19 +59,20 @@ def _own_figures(indicator_ids=None, years=None, unit_ids=None) -> None:
     effective = f"COALESCE(a.value, ROUND(a.numerator * 100.0 / a.denominator, {RATE_DECIMALS}))"
     approved, submitted = ReviewStatus.APPROVED, ReviewStatus.SUBMITTED
     params: list = [approved, approved, approved, submitted, False, 0, ActualSource.ILLUSTRATIVE,
-                    ActualSource.SYNTHETIC, PeriodKind.YEAR, approved, submitted]
+                    ActualSource.SYNTHETIC, "", PeriodKind.YEAR, approved, submitted]
     where = "a.period_kind = %s AND a.status IN (%s, %s)"
     where += _in("a.indicator_id", indicator_ids, params) + _in("a.year", years, params) + _in("a.unit_id", unit_ids, params)
     sql = f"""
         INSERT INTO {_table(YearlyValue)} (indicator_id, unit_id, year, value, numerator, denominator,
             pending_value, is_computed, children_count, is_late_correction, is_illustrative, is_synthetic,
-            actual_id)
+            standard, breakdown, is_headline, actual_id)
         SELECT a.indicator_id, a.unit_id, a.year,
             CASE WHEN a.status = %s THEN {effective} END,
             CASE WHEN a.status = %s THEN a.numerator END,
             CASE WHEN a.status = %s THEN a.denominator END,
             CASE WHEN a.status = %s THEN {effective} END,
-            %s, %s, a.is_late_correction, a.source = %s, a.source = %s, a.id
+            %s, %s, a.is_late_correction, a.source = %s, a.source = %s,
+            a.standard, a.breakdown, a.breakdown = %s, a.id
         FROM {_table(Actual)} a
         WHERE {where}
     """
@@ -112,6 +119,7 @@ def _restore_approved(indicator_ids=None, years=None, unit_ids=None) -> None:
         )
         row = rows.get(actual.pk) or YearlyValue(
             indicator_id=actual.indicator_id, unit_id=actual.unit_id, year=actual.year, actual=actual,
+            standard=actual.standard, breakdown=actual.breakdown, is_headline=actual.breakdown == "",
             is_late_correction=True, is_illustrative=actual.source == ActualSource.ILLUSTRATIVE,
             is_synthetic=actual.source == ActualSource.SYNTHETIC,
         )
@@ -128,7 +136,7 @@ def _roll_up_to(parent_level: int, indicator_ids=None, years=None, parent_ids=No
     """Rows of units of `parent_level` without a figure of their own, from their units below
     (illustrative, or synthetic, when any unit added up is)."""
     yv, unit, indicator = _table(YearlyValue), _table(AdministrativeUnit), _table(Indicator)
-    params: list = [Aggregation.RATIO] * 3 + [True, False, 1, 1]
+    params: list = [Aggregation.RATIO] * 3 + [True, False, 1, 1, ""]
     where = "yv.value IS NOT NULL AND p.level = %s AND c.level > p.level AND i.aggregation IN (%s, %s)"
     params += [parent_level, *COMBINABLE]
     where += _in("yv.indicator_id", indicator_ids, params) + _in("yv.year", years, params)
@@ -137,22 +145,24 @@ def _roll_up_to(parent_level: int, indicator_ids=None, years=None, parent_ids=No
     sql = f"""
         INSERT INTO {yv} (indicator_id, unit_id, year, value, numerator, denominator,
             pending_value, is_computed, children_count, is_late_correction, is_illustrative, is_synthetic,
-            actual_id)
+            actual_id, standard, breakdown, is_headline)
         SELECT yv.indicator_id, c.parent_id, yv.year,
             CASE WHEN i.aggregation = %s THEN ROUND(SUM(yv.numerator) * 100.0 / SUM(yv.denominator), {RATE_DECIMALS})
                  ELSE SUM(yv.value) END,
             CASE WHEN i.aggregation = %s THEN SUM(yv.numerator) END,
             CASE WHEN i.aggregation = %s THEN SUM(yv.denominator) END,
             NULL, %s, COUNT(*), %s, MAX(CASE WHEN yv.is_illustrative THEN 1 ELSE 0 END) = %s,
-            MAX(CASE WHEN yv.is_synthetic THEN 1 ELSE 0 END) = %s, NULL
+            MAX(CASE WHEN yv.is_synthetic THEN 1 ELSE 0 END) = %s, NULL,
+            yv.standard, yv.breakdown, yv.breakdown = %s
         FROM {yv} yv
         JOIN {unit} c ON c.id = yv.unit_id
         JOIN {unit} p ON p.id = c.parent_id
         JOIN {indicator} i ON i.id = yv.indicator_id
         WHERE {where}
           AND NOT EXISTS (SELECT 1 FROM {yv} o
-                          WHERE o.indicator_id = yv.indicator_id AND o.unit_id = c.parent_id AND o.year = yv.year)
-        GROUP BY yv.indicator_id, c.parent_id, yv.year, i.aggregation
+                          WHERE o.indicator_id = yv.indicator_id AND o.unit_id = c.parent_id AND o.year = yv.year
+                            AND o.standard = yv.standard AND o.breakdown = yv.breakdown)
+        GROUP BY yv.indicator_id, c.parent_id, yv.year, yv.standard, yv.breakdown, i.aggregation
         HAVING COUNT(*) = (SELECT COUNT(*) FROM {unit} k WHERE k.parent_id = c.parent_id)
            AND (i.aggregation <> %s OR COUNT(yv.denominator) = COUNT(*))
     """
@@ -174,8 +184,9 @@ def _map_in_force(year: int, legacy_until: date | None) -> str:
     return AdminMap.CURRENT
 
 
-def _roll_up_statistical(indicator_ids=None, years=None) -> None:
-    """The regions' and the nation's rows, from the provinces of one map (never both)."""
+def _roll_up_statistical(indicator_ids=None, years=None) -> list[int]:
+    """The regions' and the nation's rows, from the provinces of one map (never both); returns the
+    regions' and the nation's ids."""
     units = list(
         AdministrativeUnit.objects.filter(level__lte=UnitLevel.PROVINCE).values_list(
             "pk", "level", "admin_map", "region_id", "valid_to"
@@ -200,10 +211,13 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
         return queryset
 
     narrowed(YearlyValue.every.filter(unit_id__in=statistical_ids, is_computed=True)).delete()
-    own = set(narrowed(YearlyValue.every.filter(unit_id__in=statistical_ids)).values_list("indicator_id", "unit_id", "year"))
+    # Their headline flags are set afresh by the caller (_mark_headlines).
+    own = set(narrowed(YearlyValue.every.filter(unit_id__in=statistical_ids)).values_list(
+        "indicator_id", "unit_id", "year", "standard", "breakdown"))
     groups = narrowed(YearlyValue.every.filter(
         unit__level=UnitLevel.PROVINCE, value__isnull=False, indicator__aggregation__in=COMBINABLE
-    )).values("indicator_id", "indicator__aggregation", "year", "unit__admin_map", "unit__region_id").annotate(
+    )).values("indicator_id", "indicator__aggregation", "year", "standard", "breakdown", "unit__admin_map",
+              "unit__region_id").annotate(
         n=Count("id"),
         fractions=Count("denominator"),
         total=Sum("value"),
@@ -212,11 +226,11 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
         illustrative=Count("id", filter=Q(is_illustrative=True)),
         synthetic=Count("id", filter=Q(is_synthetic=True)),
     )
-    # (indicator, year, map, region or None for the nation) -> summed figures
+    # (indicator, year, standard, breakdown, map, region or None for the nation) -> summed figures
     sums: dict[tuple, dict] = {}
     for g in groups:
         for region in (g["unit__region_id"], None):
-            key = (g["indicator_id"], g["year"], g["unit__admin_map"], region)
+            key = (g["indicator_id"], g["year"], g["standard"], g["breakdown"], g["unit__admin_map"], region)
             s = sums.setdefault(key, {"aggregation": g["indicator__aggregation"], "n": 0, "fractions": 0,
                                       "total": Decimal(0), "num": Decimal(0), "den": Decimal(0), "illustrative": 0,
                                       "synthetic": 0})
@@ -229,15 +243,15 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
             s["synthetic"] += g["synthetic"]
 
     rows = []
-    wanted = {(i, y, region) for (i, y, _map, region) in sums}
-    for indicator_id, year, region in sorted(wanted, key=lambda t: (t[0], t[1], t[2] or 0)):
+    wanted = {(i, y, standard, breakdown, region) for (i, y, standard, breakdown, _map, region) in sums}
+    for indicator_id, year, standard, breakdown, region in sorted(wanted, key=lambda t: (*t[:4], t[4] or 0)):
         unit_id = region if region is not None else nation_id
-        if unit_id is None or (indicator_id, unit_id, year) in own:
+        if unit_id is None or (indicator_id, unit_id, year, standard, breakdown) in own:
             continue
         preferred = _map_in_force(year, legacy_until)
         other = AdminMap.CURRENT if preferred == AdminMap.LEGACY else AdminMap.LEGACY
         for admin_map in (preferred, other):
-            s = sums.get((indicator_id, year, admin_map, region))
+            s = sums.get((indicator_id, year, standard, breakdown, admin_map, region))
             if not s or s["n"] != expected.get((admin_map, region), -1):
                 continue
             if s["aggregation"] == Aggregation.RATIO:
@@ -250,12 +264,14 @@ def _roll_up_statistical(indicator_ids=None, years=None) -> None:
             rows.append(
                 YearlyValue(
                     indicator_id=indicator_id, unit_id=unit_id, year=year, value=value, numerator=numerator,
+                    standard=standard, breakdown=breakdown, is_headline=breakdown == "",
                     denominator=denominator, is_computed=True, children_count=s["n"],
                     is_illustrative=s["illustrative"] > 0, is_synthetic=s["synthetic"] > 0,
                 )
             )
             break
     YearlyValue.every.bulk_create(rows, batch_size=2000)
+    return statistical_ids
 
 
 @transaction.atomic
@@ -275,6 +291,7 @@ def refresh_yearly_values(*, indicator_ids: Iterable[int] | None = None, years: 
     _roll_up_to(UnitLevel.DISTRICT, indicator_ids, years)
     _roll_up_to(UnitLevel.PROVINCE, indicator_ids, years)
     _roll_up_statistical(indicator_ids, years)
+    _mark_headlines(indicator_ids, years, contested_only=True)
     return rows.count()
 
 
@@ -302,21 +319,59 @@ def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
     rows.delete()
     _own_figures([indicator_id], [year], [unit_id])
     _restore_approved([indicator_id], [year], [unit_id])
+    touched = [unit_id]
     if _added_up(rows) != before:
-        _roll_up_above(indicator_id, unit_id, year)
+        touched += _roll_up_above(indicator_id, unit_id, year)
+    _mark_headlines([indicator_id], [year], unit_ids=touched)
 
 
-def _added_up(rows) -> tuple | None:
-    """What the roll-ups read of a unit's row: its approved figures."""
-    return rows.filter(value__isnull=False).values_list(
-        "value", "numerator", "denominator", "is_illustrative", "is_synthetic"
-    ).first()
+def _added_up(rows) -> list[tuple]:
+    """What the roll-ups read of a unit's rows: their approved figures, by standard and breakdown."""
+    return sorted(rows.filter(value__isnull=False).values_list(
+        "standard", "breakdown", "value", "numerator", "denominator", "is_illustrative", "is_synthetic"
+    ))
 
 
-def _roll_up_above(indicator_id: int, unit_id: int, year: int) -> None:
+def _mark_headlines(indicator_ids=None, years=None, unit_ids=None, *, contested_only: bool = False) -> None:
+    """Set `is_headline` of the rows in scope: of each indicator, unit and year's whole rows, the one
+    under the standard in force that year, else the one of the latest standard; never a breakdown.
+
+    After a rebuild every row was inserted as headline when whole: only rows with a rival under
+    another standard are looked at (`contested_only`). After one figure, the touched units' rows
+    are set afresh, since a rival may have gone.
+    """
+    yv, standard = _table(YearlyValue), _table(PovertyStandard)
+
+    def rank(alias: str) -> str:
+        """In force that year first, then the later standard."""
+        return (f"COALESCE((SELECT CASE WHEN s.first_year <= {alias}.year AND s.last_year >= {alias}.year "
+                f"THEN 10000 ELSE 0 END + s.first_year FROM {standard} s WHERE s.code = {alias}.standard), 0)")
+
+    beaten = (
+        f"EXISTS (SELECT 1 FROM {yv} o WHERE o.indicator_id = {yv}.indicator_id AND o.unit_id = {yv}.unit_id "
+        f"AND o.year = {yv}.year AND o.breakdown = '' AND o.standard <> {yv}.standard "
+        f"AND ({rank('o')} > {rank(yv)} OR ({rank('o')} = {rank(yv)} AND o.standard > {yv}.standard)))"
+    )
+    params: list = []
+    scope = _in("indicator_id", indicator_ids, params) + _in("year", years, params) + _in("unit_id", unit_ids, params)
+    where = "1 = 1" + scope
+    if contested_only:  # one grouping pass, not a probe per row: a rebuild has a million rows
+        params += params
+        where += (f" AND breakdown = '' AND (indicator_id, unit_id, year) IN (SELECT indicator_id, unit_id, year "
+                  f"FROM {yv} WHERE breakdown = ''{scope} GROUP BY indicator_id, unit_id, year HAVING COUNT(*) > 1)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {yv} SET is_headline = (breakdown = '' AND NOT {beaten}) WHERE {where}", params
+        )
+
+
+def _roll_up_above(indicator_id: int, unit_id: int, year: int) -> list[int]:
+    """The rows above the unit that add it up; returns the units whose rows were rebuilt."""
     unit = AdministrativeUnit.objects.select_related("parent__parent").get(pk=unit_id)
     chain = [u for u in (unit, unit.parent, unit.parent.parent if unit.parent else None) if u is not None]
+    touched = []
     for node in sorted((u for u in chain if u.level in (UnitLevel.DISTRICT, UnitLevel.PROVINCE)), key=lambda u: -u.level):
         YearlyValue.every.filter(indicator_id=indicator_id, unit_id=node.pk, year=year, is_computed=True).delete()
         _roll_up_to(node.level, [indicator_id], [year], [node.pk])
-    _roll_up_statistical([indicator_id], [year])
+        touched.append(node.pk)
+    return touched + _roll_up_statistical([indicator_id], [year])

@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from common import uploads
 from indicators import closures
+from indicators.breakdowns import breakdown_error
+from indicators.poverty_standards import standard_for_figure
 from indicators.models import (
     Actual,
     ActualSource,
@@ -70,6 +72,17 @@ def validate_figure(
         raise ValidationError(errors)
 
 
+def figure_key(*, indicator: Indicator, year: int, standard: str = "", breakdown: str = "") -> tuple[str, str]:
+    """The figure's standard and breakdown as stored: a blank standard is the one in force in the
+    year when the indicator depends on the standard; a breakdown is one of the indicator's options."""
+    standard = standard_for_figure(indicator=indicator, year=year, code=standard)
+    breakdown = (breakdown or "").strip()
+    message = breakdown_error(indicator=indicator, breakdown=breakdown) if breakdown else None
+    if message:
+        raise ValidationError({"breakdown": message})
+    return standard, breakdown
+
+
 def validate_period_for_target(target: Target, year: int) -> None:
     first = target.baseline_year or target.start_year or target.end_year
     if not (first <= year <= target.end_year):
@@ -93,14 +106,22 @@ def save_actual(
     target: Target | None = None,
     expected_version: int = 0,
     correction_reason: str = "",
+    standard: str = "",
+    breakdown: str = "",
 ) -> Actual:
     """Create or change the figure of one indicator, unit and period (a draft, or a late correction).
+
+    `standard` blank: the poverty standard in force in `year` for an indicator that depends on it
+    (a figure under another standard is another figure, never a correction of this one);
+    `breakdown` blank: the whole.
 
     A figure of a unit for a period that ends after the unit closed is refused (indicators.closures);
     with a target, the unit is the target's territory or, for such a period, its successor.
     """
+    standard, breakdown = figure_key(indicator=indicator, year=year, standard=standard, breakdown=breakdown)
     same_period = Actual.objects.filter(
-        indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number
+        indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number,
+        standard=standard, breakdown=breakdown,
     )
     actual = same_period.select_for_update(of=("self",)).first()
     action = Action.CORRECT if actual and actual.status == ReviewStatus.APPROVED else Action.ENTER
@@ -116,6 +137,7 @@ def save_actual(
         actual = Actual(
             indicator=indicator, unit=unit, year=year, period_kind=period_kind, period_number=period_number,
             created_by=user, source=ActualSource.ENTERED, value=value, numerator=numerator, denominator=denominator,
+            standard=standard, breakdown=breakdown,
         )
         save_first(user=user, record=actual, same_period=same_period, reason=correction_reason)
         return actual

@@ -178,7 +178,8 @@ def test_no_iptt_percentage_is_negative_on_the_demo_data(demo, personas):
     for document in Document.objects.filter(targets__indicator__code="GN01").distinct():
         table = dashboards.iptt(personas.leader, document.pk, options)
         percents += [(row.status.target.kind, c.percent) for row in table.rows for c in row.cells if c.percent is not None]
-    assert len(percents) > 20 and min(p for _k, p in percents) >= 0
+    # No 2021 step for a 2021–2025 target: 2020 and 2021 were measured under QĐ 59/2015, the target under NĐ 07/2021.
+    assert len(percents) > 15 and min(p for _k, p in percents) >= 0
     # A poverty rate falling 0,3–3,7 points a year against plans of 1–1,7 points: 20–250 % met.
     average = [p for kind, p in percents if kind == TargetKind.AVERAGE_CHANGE]
     assert len(average) >= 10 and 20 <= min(average) and max(average) <= 250, average

@@ -20,6 +20,7 @@ from indicators.services import save_actual
 from plans import provenance
 from plans.models import Document, RecordSource
 from plans.resources import DocumentResource, escape_formula, unescape_formula
+from plans.text import format_number
 from tests.conftest import make_user, unit
 from tests.test_provenance import figure_row, import_in_bulk, import_through_the_service, named, records  # noqa: F401
 
@@ -77,7 +78,7 @@ def test_someone_with_no_territory_exports_an_empty_list(client, personas, figur
     client.force_login(personas.outsider)
     assert csv_rows(client.get(reverse("export_list", args=["actuals", "csv"]))) == [
         ["Mã chỉ số", "Mã địa bàn", "Bản đồ", "Năm", "Kỳ", "Số kỳ", "Giá trị", "Tử số", "Mẫu số", "Trạng thái",
-         "Nguồn số liệu", "Tạo bởi"],
+         "Chuẩn nghèo", "Nhóm phân tổ", "Nguồn số liệu", "Tạo bởi"],
     ]
 
 
@@ -235,7 +236,12 @@ def test_a_figures_xlsx_below_the_limit_holds_the_same_rows_as_the_csv(client, n
     client.force_login(named.leader)
     book = xlsx_rows(client.get(reverse("export_list", args=["actuals", "xlsx"])))
     table = csv_rows(client.get(reverse("export_list", args=["actuals", "csv"])))
-    assert [["" if v is None else str(v) for v in row] for row in book] == table
+    # The same rows; the figures are numbers in the .xlsx and written the Vietnamese way in the CSV.
+    numeric = [i for i, header in enumerate(book[0]) if header in ("Giá trị", "Tử số", "Mẫu số")]
+    assert numeric and all(isinstance(row[i], (int, float)) for row in book[1:] for i in numeric if row[i] is not None)
+    assert [["" if v is None else format_number(v, 4) if i in numeric else str(v) for i, v in enumerate(row)]
+            for row in book[1:]] == table[1:]
+    assert list(book[0]) == table[0]
 
 
 def test_an_xlsx_above_the_limit_is_refused_with_a_vietnamese_page_that_offers_the_csv(client, personas, figures, settings):

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from indicators import rollups
+from indicators.poverty_standards import Standards
 from indicators.illustrative import FIRST_YEAR, LAST_YEAR, SEED, Figure, Key, Row, draw, seeded_random
 from indicators.models import Actual, ActualSource, Evidence, Indicator, PeriodKind, YearlyValue
 from plans.models import AdminMap, AdministrativeUnit, ProgressState, Recurrence, ReviewStatus, Task, TaskReport, UnitLevel
@@ -41,7 +42,7 @@ CORRECTION_REASON = "Minh họa: số liệu được sửa sau khi đã duyệt
 COLUMNS = [
     "indicator_id", "unit_id", "period_kind", "year", "period_number", "value", "numerator", "denominator",
     "source", "status", "review_comment", "version", "is_late_correction", "correction_reason",
-    "submitted_at", "reviewed_at", "created_at", "updated_at",
+    "submitted_at", "reviewed_at", "created_at", "updated_at", "standard",
 ]
 
 
@@ -55,7 +56,7 @@ def _moment(year: int, month: int, day: int) -> datetime:
     return _MOMENTS[key]
 
 
-def _record(row: Row, now: datetime) -> list:
+def _record(row: Row, now: datetime, standard: str = "") -> list:
     # Submitted in February and reviewed in March of the next year, but never after now: a figure
     # of the current year cannot have been sent yet on those dates.
     submitted_at = min(_moment(row.year + 1, 2, 1), now)
@@ -65,7 +66,7 @@ def _record(row: Row, now: datetime) -> list:
     return [
         row.indicator_id, row.unit_id, PeriodKind.YEAR, row.year, 0, f.value, f.numerator, f.denominator,
         ActualSource.ILLUSTRATIVE, row.status, "", 2 if row.is_late_correction else 1, row.is_late_correction,
-        CORRECTION_REASON if row.is_late_correction else "", submitted_at, reviewed_at, now, now,
+        CORRECTION_REASON if row.is_late_correction else "", submitted_at, reviewed_at, now, now, standard,
     ]
 
 
@@ -134,10 +135,22 @@ def generate(indicators: list[Indicator], *, years: list[int], communes: bool = 
         if source in (ActualSource.REGISTER, ActualSource.SYNTHETIC) and (value is not None or denominator):
             register[(indicator_id, unit_id)][year] = Figure(value, numerator, denominator)
     now = timezone.now()
-    records = [
-        _record(row, now)
-        for row in draw(indicators, years=years, communes=communes, seed=seed, register=register, taken=taken)
-    ]
+    # Figures of an indicator that depends on the poverty standard: under the one in force each year.
+    standards = Standards()
+    depends = {i.pk for i in indicators if i.depends_on_standard}
+    in_force = {year: standards.in_force(year) for year in years}
+    # The last year of a standard is measured under the next one too (as the 2021 review was under
+    # NĐ 07/2021): the next standard's series has a baseline, and no change is taken across the two.
+    rebased = {year: later for year in years
+               if in_force[year] and (later := standards.in_force(year + 1)) and later != in_force[year]}
+    records = []
+    for row in draw(indicators, years=years, communes=communes, seed=seed, register=register, taken=taken):
+        if row.indicator_id not in depends:
+            records.append(_record(row, now))
+            continue
+        records.append(_record(row, now, in_force.get(row.year, "")))
+        if row.year in rebased:
+            records.append(_record(row, now, rebased[row.year]))
     _write(records)
     counts = {"actuals": len(records)}
     counts["yearly_values"] = rollups.refresh_yearly_values(indicator_ids=indicator_ids)
