@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from indicators import selectors, services
+from indicators import breakdowns, selectors, services
 from plans.models import ProgressState
 from plans.text import parse_number
 
@@ -126,13 +126,45 @@ class ActualForm(ReportForm):
     numerator = VietnameseNumberField(label=_("Tử số"), required=False, max_digits=16, decimal_places=4)
     denominator = VietnameseNumberField(label=_("Mẫu số"), required=False, max_digits=16, decimal_places=4)
 
-    field_order = ["year", "period", "value", "numerator", "denominator", "evidence", "correction_reason", "version"]
+    # Only for an indicator with dimensions (indicators.breakdowns): "" is the whole.
+    breakdown = forms.CharField(label=_("Nhóm phân tổ"), required=False, widget=forms.Select,
+                                help_text=_("Để “Tổng số” cho số liệu chung; chọn một nhóm để nhập số liệu riêng của nhóm đó."))
+
+    field_order = ["year", "period", "breakdown", "value", "numerator", "denominator", "evidence", "correction_reason",
+                   "version"]
+
+    def __init__(self, *args, indicator=None, options=None, **kwargs):
+        """`options`: the indicator's (breakdowns.indicator_options), when the caller has them already."""
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        self.options = breakdowns.indicator_options(indicator) if options is None else options
+        choices = breakdowns.option_choices(indicator, self.options) if indicator is not None else []
+        if len(choices) > 1:
+            self.fields["breakdown"].widget.choices = choices
+        else:
+            del self.fields["breakdown"]
+
+    def clean_breakdown(self) -> str:
+        code = (self.cleaned_data.get("breakdown") or "").strip()
+        if not code or code in {option.code for option in self.options}:
+            return code
+        message = breakdowns.breakdown_error(indicator=self.indicator, breakdown=code)  # names the option's dimension
+        if message:
+            raise ValidationError(message, code="invalid_breakdown")
+        return code
 
     def clean(self):
         data = super().clean()
+        data.setdefault("breakdown", "")
         if data.get("value") is not None and (data.get("numerator") is not None or data.get("denominator") is not None):
             self.add_error("value", _("Nhập giá trị, hoặc tử số và mẫu số — không nhập cả hai."))
         return data
+
+    def expected_version(self, loaded_year: int, loaded_period: "selectors.Period" = selectors.YEARLY,
+                         loaded_breakdown: str = "") -> int:
+        if self.cleaned_data.get("breakdown", "") != loaded_breakdown:
+            return 0
+        return super().expected_version(loaded_year, loaded_period)
 
 
 class TaskReportForm(ReportForm):

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from indicators import closures
-from indicators.models import Actual, Evidence, ExplanationRequest, MeasureUnit, PeriodKind, Target
+from indicators import breakdowns, closures
+from indicators.models import Actual, Evidence, ExplanationRequest, MeasureUnit, PeriodKind, Target, TargetAssessment
 from plans import access
 from plans.access import Action
 from plans.models import AdministrativeUnit, AuditEntry, ReviewStatus, Task, TaskReport
@@ -118,9 +118,11 @@ def visible_task_reports(user) -> QuerySet[TaskReport]:
 
 
 def visible_evidence(user) -> QuerySet[Evidence]:
-    """Files whose figure or task report the user may see."""
+    """Files whose figure, task report or target assessment the user may see."""
+    assessments = access.scope(user, TargetAssessment.objects.all(), unit_path="target__territory")
     return Evidence.objects.filter(
         Q(actual__in=visible_actuals(user).values("pk")) | Q(task_report__in=visible_task_reports(user).values("pk"))
+        | Q(assessment__in=assessments.values("pk"))
     )
 
 
@@ -169,13 +171,20 @@ def horizon_covers(year: int) -> Q:
 
 
 def actual_for(user, *, target: Target, year: int, period: Period = YEARLY,
-               unit: AdministrativeUnit | None = None) -> Actual | None:
+               unit: AdministrativeUnit | None = None, breakdown: str | None = None) -> Actual | None:
     """The period's figure of the target's indicator and territory (or `unit`, its successor after
-    a merger), if the user may see it."""
+    a merger), of the whole or one option (`breakdown`; the target's own by default), if the user may see it."""
+    figures = visible_actuals(user).filter(
+        indicator_id=target.indicator_id, unit_id=(unit or target.territory).pk, year=year,
+        period_kind=period.kind, period_number=period.number,
+        breakdown=target.breakdown if breakdown is None else breakdown,
+    )
+    if target.indicator.depends_on_standard:  # the target's standard, else the one in force that year
+        from indicators.poverty_standards import Standards
+
+        figures = figures.filter(standard=target.standard or Standards().in_force(year))
     return (
-        visible_actuals(user)
-        .filter(indicator_id=target.indicator_id, unit_id=(unit or target.territory).pk, year=year,
-                period_kind=period.kind, period_number=period.number)
+        figures
         .select_related("indicator")
         .first()
     )
@@ -190,7 +199,9 @@ def target_for_actual(user, actual: Actual) -> Target | None:
         .filter(horizon_covers(actual.year))
         .select_related("document", "indicator", "territory" + PARENTS)
         .prefetch_related("compare_units")
-        .order_by("-document__issued_on", "position")
+        # A figure of one option serves first the targets set on that option.
+        .annotate(other_breakdown=ExpressionWrapper(~Q(breakdown=actual.breakdown), output_field=BooleanField()))
+        .order_by("other_breakdown", "-document__issued_on", "position")
     )
     return (targets.filter(territory_id=actual.unit_id).first()
             or targets.filter(closures.merged_into(actual.unit, closures.Period(actual.year, actual.period_kind,
@@ -236,6 +247,7 @@ class QueueItem:
     unit_name: str
     summary: str
     url: str
+    breakdown: str = ""  # the option's name for a figure of one option ("Dân tộc thiểu số"); "" for the whole
 
     @property
     def submitted_at(self) -> datetime.datetime:
@@ -276,6 +288,7 @@ def review_queue(user, page_number: int | None) -> tuple[Page, list[QueueItem]]:
         for report in with_provenance(TaskReport.objects.filter(pk__in=ids["task_report"]))
         .select_related("task__document__territory", "agency")
     })
+    names = breakdowns.option_names(r.breakdown for (k, _pk), r in found.items() if k == "actual")
     items = []
     for _at, kind, pk in page.object_list:
         record = found.get((kind, pk))
@@ -289,6 +302,7 @@ def review_queue(user, page_number: int | None) -> tuple[Page, list[QueueItem]]:
                 unit_name=record.unit.name,
                 summary=figure_text(record),
                 url=reverse("actual_detail", args=[record.pk]),
+                breakdown=names.get(record.breakdown, record.breakdown) if record.breakdown else "",
             ))
         else:
             items.append(QueueItem(

@@ -15,11 +15,11 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import audit_history, merged_entry, selectors, services, worklist
+from indicators import audit_history, breakdowns, merged_entry, selectors, services, worklist
 from indicators.forms import ActualForm, AnswerForm, ExplanationRequestForm, ReturnForm, add_service_errors
 from indicators.models import Actual, Target
 from indicators.view_helpers import (
@@ -75,7 +75,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 def _target_in_scope(request: HttpRequest, target_id: int) -> Target:
     targets = (
-        selectors.visible_targets(request.user)
+        selectors.visible_targets(request.user).filter(indicator__isnull=False)  # qualitative: assessment page
         .select_related("indicator", "document", "territory" + selectors.PARENTS)
         .prefetch_related("compare_units")
     )
@@ -83,7 +83,7 @@ def _target_in_scope(request: HttpRequest, target_id: int) -> Target:
 
 
 def _save_actual(request: HttpRequest, target: Target, unit: AdministrativeUnit, form: ActualForm, loaded_year: int,
-                 loaded_period: selectors.Period) -> Actual:
+                 loaded_period: selectors.Period, loaded_breakdown: str) -> Actual:
     """Save the figure, attach its files and (for "Gửi duyệt") submit it: all or nothing."""
     data = form.cleaned_data
     with transaction.atomic():
@@ -91,7 +91,8 @@ def _save_actual(request: HttpRequest, target: Target, unit: AdministrativeUnit,
             user=request.user, indicator=target.indicator, unit=unit, year=data["year"],
             period_kind=data["period"].kind, period_number=data["period"].number,
             value=data["value"], numerator=data["numerator"], denominator=data["denominator"], target=target,
-            expected_version=form.expected_version(loaded_year, loaded_period), correction_reason=data["correction_reason"],
+            expected_version=form.expected_version(loaded_year, loaded_period, loaded_breakdown),
+            correction_reason=data["correction_reason"], standard=target.standard, breakdown=data["breakdown"],
         )
         for upload in data["evidence"]:
             services.attach_evidence(user=request.user, upload=upload, actual=actual)
@@ -111,25 +112,30 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
     # The form goes only where the page's own period is closed: a refused post of another period
     # keeps the form and what was typed in it.
     page_closed = unit.pk == target.territory_id and merged_entry.closure(target, year, period) is not None
-    actual = selectors.actual_for(request.user, target=target, year=year, period=period, unit=unit)
+    options = breakdowns.indicator_options(target.indicator)
+    breakdown = _page_breakdown(request, target, options)
+    actual = selectors.actual_for(request.user, target=target, year=year, period=period, unit=unit, breakdown=breakdown)
     conflict, status, notice = None, 200, (year, period)
     if request.method == "POST":
-        form = ActualForm(request.POST, request.FILES, page_period=period)
+        form = ActualForm(request.POST, request.FILES, page_period=period, indicator=target.indicator, options=options)
         if form.is_valid():
             data = form.cleaned_data
             notice = (data["year"], data["period"])
-            if data["year"] != year or data["period"] != period:
+            if data["year"] != year or data["period"] != period or data["breakdown"] != breakdown:
                 actual = selectors.actual_for(request.user, target=target, year=data["year"], period=data["period"],
-                                              unit=unit)
+                                              unit=unit, breakdown=data["breakdown"])
             try:
-                saved = _save_actual(request, target, unit, form, loaded_year=year, loaded_period=period)
+                saved = _save_actual(request, target, unit, form, loaded_year=year, loaded_period=period,
+                                     loaded_breakdown=breakdown)
             except EditConflict as edit_conflict:
                 actual, year, period, status = edit_conflict.current, data["year"], data["period"], 409
+                breakdown = data["breakdown"]
                 mine = selectors.typed_figure_text(
                     indicator=target.indicator, value=data["value"], numerator=data["numerator"], denominator=data["denominator"]
                 )
                 conflict = conflict_context(actual, mine, selectors.figure_text(actual))
-                form = rebind(ActualForm, request, actual.version, page_period=period)
+                form = rebind(ActualForm, request, actual.version, page_period=period, indicator=target.indicator,
+                              options=options)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -139,13 +145,13 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
                     messages.success(request, _("Đã lưu nháp số liệu."))
                 return redirect("actual_detail", saved.pk)
     else:
-        initial = {"year": year, "period": period.code}
+        initial = {"year": year, "period": period.code, "breakdown": breakdown}
         if actual is not None:
             initial.update(
                 value=selectors.number_input(actual.value), numerator=selectors.number_input(actual.numerator),
                 denominator=selectors.number_input(actual.denominator), version=actual.version,
             )
-        form = ActualForm(initial=initial, page_period=period)
+        form = ActualForm(initial=initial, page_period=period, indicator=target.indicator, options=options)
     context = {
         "target": target,
         "unit": unit,
@@ -160,9 +166,28 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         "conflict": conflict,
         "needs_reason": actual is not None and actual.is_locked,
         "is_pending": actual is not None and actual.status == ReviewStatus.SUBMITTED,
-        "action_url": merged_entry.entry_url(target, unit, year, period),
+        "action_url": _entry_url(target, unit, year, period, breakdown),
+        "breakdown_label": breakdowns.breakdown_label(breakdown) if breakdown else "",
+        "breakdown_rows": breakdowns.period_figures(
+            request.user, indicator=target.indicator, unit=unit, year=year, period_kind=period.kind,
+            period_number=period.number, text=selectors.figure_text, options=options,
+        ),
     }
+    for row in context["breakdown_rows"]:
+        row.url = _entry_url(target, unit, year, period, row.code)
     return render(request, "indicators/actual_form.html", context, status=status)
+
+
+def _page_breakdown(request: HttpRequest, target: Target, options: list) -> str:
+    """The option the page enters (?nhom=): the target's own by default ("" = the whole); one that
+    is not of the indicator's dimensions falls back to the default."""
+    code = request.GET.get("nhom", target.breakdown).strip()
+    return code if code in {breakdowns.WHOLE, *(option.code for option in options)} else target.breakdown
+
+
+def _entry_url(target: Target, unit: AdministrativeUnit, year: int, period: selectors.Period, breakdown: str) -> str:
+    url = merged_entry.entry_url(target, unit, year, period)
+    return url if breakdown == target.breakdown else f"{url}&{urlencode({'nhom': breakdown})}"
 
 
 def _actual_in_scope(request: HttpRequest, actual_id: int) -> Actual:
@@ -188,8 +213,9 @@ def _actual_page(request: HttpRequest, actual: Actual, *, return_form: ReturnFor
         "own_record": may_review and own,
         "can_submit": may_enter and actual.status in EDITABLE,
         "period": selectors.period_of(actual),
-        "edit_url": merged_entry.entry_url(target, actual.unit, actual.year, selectors.period_of(actual))
+        "edit_url": _entry_url(target, actual.unit, actual.year, selectors.period_of(actual), actual.breakdown)
         if target is not None and may_enter and actual.status != ReviewStatus.SUBMITTED else "",
+        "breakdown_label": breakdowns.breakdown_label(actual.breakdown) if actual.breakdown else "",
         "return_form": return_form or ReturnForm(),
         "can_request": target is not None and access.can(user, Action.REQUEST_EXPLANATION, unit=target.territory),
         "explanations": selectors.explanations_about(user, target=target) if target is not None else [],

@@ -62,11 +62,11 @@ def targets_awaiting_figures(user, year: int, abilities: Abilities, period: Peri
         indicator_id__in={t.indicator_id for t in targets},
         unit_id__in={unit.pk for unit in units.values() if unit is not None},
     ).select_related("indicator")
-    by_key = {(a.indicator_id, a.unit_id): a for a in actuals}
+    by_key = {(a.indicator_id, a.unit_id, a.breakdown): a for a in actuals}  # a target on one option: its figure
     rows = []
     for target in targets:
         unit = units[target.pk]
-        actual = by_key.get((target.indicator_id, unit.pk)) if unit is not None else None
+        actual = by_key.get((target.indicator_id, unit.pk, target.breakdown)) if unit is not None else None
         rows.append(
             TargetRow(
                 target=target,

@@ -1,11 +1,14 @@
 from pathlib import Path
 
+import tablib
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from indicators.workbook import SHEET_TITLES, import_workbook, read_csv_folder
 
 DEFAULT_FOLDER = settings.BASE_DIR / "data" / "cascade"
+# The dimension catalogue (sheet "Chiều phân tổ"), loaded with any folder that has none of its own.
+DIMENSIONS_CSV = settings.BASE_DIR / "data" / "dimensions.csv"
 
 
 class Command(BaseCommand):
@@ -19,6 +22,8 @@ class Command(BaseCommand):
         sheets = read_csv_folder(Path(folder))
         if not sheets:
             raise CommandError(f"Không tìm thấy tệp CSV nào trong {folder}.")
+        if "dimensions" not in sheets and DIMENSIONS_CSV.exists():
+            sheets["dimensions"] = tablib.Dataset().load(DIMENSIONS_CSV.read_text(encoding="utf-8"), format="csv")
         result = import_workbook(sheets, dry_run=dry_run)
         for name, totals in result.totals.items():
             self.stdout.write(
