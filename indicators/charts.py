@@ -25,11 +25,17 @@ STATUS_COLOURS = {
     Status.NO_DATA: "#9aa5b1",
 }
 OWN, SUCCESSOR, UNUSED, PATH, PROJECTION = "#0b5cad", "#7b3fa0", "#9aa5b1", "#2f8132", "#616e7c"
+HOVER = "%{x}: %{text}"  # with the trace's name beside it
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
 def _f(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+def _texts(values, unit: str) -> list[str]:
+    """Hover texts: the numbers as the page writes them (12,09 ; 1.234.567 ; 2,2%), not plotly's own."""
+    return [number_text(v, unit) for v in values]
 
 
 def _layout(title: str, y_title: str, **extra) -> dict:
@@ -94,14 +100,18 @@ def target_figure(detail: TargetDetail) -> go.Figure:
             scatter(x=xs, y=[_f(p.high) for p in detail.path], mode="lines", showlegend=False, hoverinfo="skip",
                     line={"color": PATH, "width": 1, "dash": "dash"}, name=_("Lộ trình (mức cao)"))
             scatter(x=xs, y=[_f(p.low) for p in detail.path], mode="lines", fill="tonexty", name=label,
-                    fillcolor="rgba(47,129,50,0.15)", line={"color": PATH, "width": 1, "dash": "dash"})
+                    fillcolor="rgba(47,129,50,0.15)", line={"color": PATH, "width": 1, "dash": "dash"},
+                    text=[f"{number_text(p.low, unit)}–{number_text(p.high, unit)}" for p in detail.path],
+                    hovertemplate=HOVER)
         else:
             scatter(x=xs, y=[_f(p.low) for p in detail.path], mode="lines+markers", name=label,
-                    line={"color": PATH, "dash": "dash"}, marker={"size": 5})
+                    line={"color": PATH, "dash": "dash"}, marker={"size": 5},
+                    text=_texts([p.low for p in detail.path], unit), hovertemplate=HOVER)
 
     if detail.anchor and target.kind not in (TargetKind.CUMULATIVE, TargetKind.COMPARISON):
         year, value = detail.anchor
         scatter(x=[year], y=[_f(value)], mode="markers", marker={"symbol": "diamond", "size": 12, "color": PATH},
+                text=_texts([value], unit), hovertemplate=HOVER,
                 name=_("Gốc %(year)s: %(value)s") % {"year": year, "value": number_text(value, unit)})
 
     def series(points, name: str, colour: str, dash: str = "solid") -> None:
@@ -109,9 +119,10 @@ def target_figure(detail: TargetDetail) -> go.Figure:
         scatter(
             x=[p.year for p in points], y=[_f(v) for v in ys], mode="lines+markers", name=name,
             line={"color": colour, "dash": dash}, marker={"size": 8, "color": colour},
-            text=[(_("chờ duyệt") if p.is_pending else _("đã duyệt")) + (", " + _("minh họa") if p.is_illustrative else "")
-                  + (", " + _("giả lập") if p.is_synthetic else "") for p in points],
-            hovertemplate="%{x}: %{y}<br>%{text}<extra></extra>",
+            text=[number_text(v, unit) + "<br>" + (_("chờ duyệt") if p.is_pending else _("đã duyệt"))
+                  + (", " + _("minh họa") if p.is_illustrative else "") + (", " + _("giả lập") if p.is_synthetic else "")
+                  for v, p in zip(ys, points)],
+            hovertemplate="%{x}: %{text}<extra></extra>",
         )
 
     illustrative = " (%s)" % _("minh họa") if status.is_illustrative else ""
@@ -134,6 +145,7 @@ def target_figure(detail: TargetDetail) -> go.Figure:
     for unit_, points in status.compare:
         pts = [points[y] for y in sorted(points)]
         scatter(x=[p.year for p in pts], y=[_f(p.shown) for p in pts], mode="lines+markers",
+                text=_texts([p.shown for p in pts], unit), hovertemplate=HOVER,
                 line={"dash": "dot", "width": 1.5}, marker={"size": 5}, name=_("So sánh: %(unit)s") % {"unit": unit_.name})
 
     def marks(points, name: str, symbol: str, colour: str) -> None:
@@ -151,6 +163,7 @@ def target_figure(detail: TargetDetail) -> go.Figure:
     if detail.projection:
         last, last_value, end, projected = detail.projection
         scatter(x=[last, end], y=[_f(last_value), _f(projected)], mode="lines+markers",
+                text=_texts([last_value, projected], unit), hovertemplate=HOVER,
                 line={"color": PROJECTION, "dash": "dot"}, marker={"symbol": "triangle-up", "size": 9},
                 name=_("Xu hướng đến %(year)s: %(value)s") % {"year": end, "value": number_text(projected, unit)})
 
@@ -181,15 +194,16 @@ def comparison_figure(comp: Comparison) -> go.Figure:
     texts = []
     for r in rows:
         evaluation = r.national if progress else (r.own.evaluation if r.own else r.national)
-        texts.append(evaluation.explanation if evaluation else "")
+        shown = number_text(r.progress if progress else r.value, unit)
+        texts.append(shown + ("<br>" + evaluation.explanation if evaluation else ""))
     bar = {
         "type": "bar",
-        "x": [r.unit.name for r in rows],
+        "x": [r.name for r in rows],
         "y": [_f(r.progress if progress else r.value) for r in rows],
         "marker": {"color": colours},
         "customdata": [r.drill_url for r in rows],
         "text": texts,
-        "hovertemplate": "<b>%{x}</b>: %{y}<br>%{text}<extra></extra>",
+        "hovertemplate": "<b>%{x}</b>: %{text}<extra></extra>",
         "textposition": "none",
         "name": comp.indicator.name,
     }

@@ -82,18 +82,23 @@ def count_rows(kind: str, user) -> int:
     return visible_rows(kind, user).count()
 
 
-def export_rows(kind: str, user) -> tuple[list[str], Iterator[list]]:
-    """The list's headers and its rows, read as the rows are written (nothing is held in memory)."""
+def export_rows(kind: str, user, *, numbers: bool = False) -> tuple[list[str], Iterator[list]]:
+    """The list's headers and its rows, read as the rows are written (nothing is held in memory).
+
+    With `numbers` (an .xlsx) decimal columns stay numbers, which a spreadsheet shows in its own
+    locale and adds up; otherwise (CSV) they are written as people type them (1,84 ; 75.000)."""
     if kind in VALUE_ROWS:
-        return VALUE_ROWS[kind](visible_rows(kind, user))
+        return VALUE_ROWS[kind](visible_rows(kind, user), numbers=numbers)
     resource = EXPORTS[kind].resource()
     fields = resource.get_export_fields()
     headers = [safe_cell(str(f.column_name)) for f in fields]
     queryset = visible_rows(kind, user)
+    raw = {f.column_name for f in fields if numbers and isinstance(f.widget, VietnameseDecimalWidget)}
 
     def rows() -> Iterator[list]:
         for instance in queryset.iterator(chunk_size=CHUNK):
-            yield [safe_cell(resource.export_field(f, instance)) for f in fields]
+            yield [f.get_value(instance) if f.column_name in raw else safe_cell(resource.export_field(f, instance))
+                   for f in fields]
 
     return headers, rows()
 
@@ -158,8 +163,9 @@ def provenance_renderer(start: int) -> Callable[[tuple], tuple[str, str]]:
     return render
 
 
-def actual_value_rows(queryset: QuerySet) -> tuple[list[str], Iterator[list]]:
-    """ActualResource's columns and the provenance, from values_list() rows of `queryset`."""
+def actual_value_rows(queryset: QuerySet, *, numbers: bool = False) -> tuple[list[str], Iterator[list]]:
+    """ActualResource's columns and the provenance, from values_list() rows of `queryset`
+    (decimal columns as numbers with `numbers`)."""
     fields = ActualResource().get_export_fields()
     paths, renders = [], []
     for field in fields:
@@ -168,6 +174,9 @@ def actual_value_rows(queryset: QuerySet) -> tuple[list[str], Iterator[list]]:
             renders.append(_memo(lambda value: safe_cell("" if value is None else value)))
         else:
             paths.append(field.attribute)
+            if numbers and isinstance(field.widget, VietnameseDecimalWidget):
+                renders.append(_as_number)
+                continue
             render = partial(_rendered_safe, field.widget.render)
             renders.append(_memo(render, DECIMALS_REMEMBERED if isinstance(field.widget, VietnameseDecimalWidget) else None))
     headers = [safe_cell(str(f.column_name)) for f in fields] + [safe_cell(h) for h in PROVENANCE_HEADERS]
@@ -186,7 +195,11 @@ def actual_value_rows(queryset: QuerySet) -> tuple[list[str], Iterator[list]]:
     return headers, rows()
 
 
-VALUE_ROWS: dict[str, Callable[[QuerySet], tuple[list[str], Iterator[list]]]] = {"actuals": actual_value_rows}
+def _as_number(value):
+    return value
+
+
+VALUE_ROWS: dict[str, Callable[..., tuple[list[str], Iterator[list]]]] = {"actuals": actual_value_rows}
 
 
 def write_csv(headers: list[str], rows: Iterator[list]) -> Iterator[str]:
@@ -225,7 +238,7 @@ def xlsx_value(value):
 
 
 def export_xlsx_path(kind: str, user) -> str:
-    headers, rows = export_rows(kind, user)
+    headers, rows = export_rows(kind, user, numbers=True)
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
     handle.close()
     write_xlsx([(EXPORTS[kind].title, headers, rows)], handle.name)

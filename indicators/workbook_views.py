@@ -186,7 +186,7 @@ def export_list(request: HttpRequest, kind: str, file_format: str) -> HttpRespon
         if rows_total > limit:
             context = {"kind": kind, "export": EXPORTS[kind], "rows_total": rows_total, "limit": limit}
             return render(request, "workbook/export_too_large.html", context)
-    headers, rows = export_rows(kind, request.user)
+    headers, rows = export_rows(kind, request.user, numbers=file_format == "xlsx")
     if file_format == "csv":
         response = StreamingHttpResponse(write_csv(headers, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

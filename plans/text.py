@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 # Control characters (NUL, tabs, line breaks...) separate words like a space; PostgreSQL refuses NUL in text.
 _CONTROLS_TO_SPACE = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))}
@@ -22,10 +22,13 @@ def search_key(*parts: str | None) -> str:
 
 
 def format_number(value: Decimal | int | float | None, max_decimals: int = 2) -> str:
-    """Vietnamese number format: "." between thousands, "," before decimals: 1.500.000 ; 1,84."""
+    """Vietnamese number format: "." between thousands, "," before decimals, no trailing zeros:
+    1.500.000 ; 1,84 ; 12,09 for a stored 12.0900."""
     if value is None:
         return ""
-    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-max_decimals))
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-max_decimals), rounding=ROUND_HALF_UP)
+    if not number:
+        number = abs(number)  # -0,001 rounds to 0, not "-0"
     text = f"{number:,.{max_decimals}f}".rstrip("0").rstrip(".") if max_decimals else f"{number:,.0f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 

@@ -1,4 +1,5 @@
-"""`{{ value|so }}`: a number the Vietnamese way (1.500.000 ; 1,84), as everywhere in the app."""
+"""`{{ value|so }}`: a number the Vietnamese way (1.500.000 ; 1,84), as everywhere in the app;
+`{{ value|so_don_vi:unit }}`: with its unit as the dashboards write it (2,2% ; 1.234 hộ)."""
 
 from django import template
 
@@ -12,3 +13,12 @@ def so(value, decimals: int = 2) -> str:
     if value is None or value == "":
         return ""
     return format_number(value, int(decimals))
+
+
+@register.filter
+def so_don_vi(value, unit: str) -> str:
+    from indicators.dashboards import number_text  # the dashboards import the models; filters load early
+
+    if value is None or value == "":
+        return ""
+    return number_text(value, unit)

@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 account = get_user_model().objects.get(username=user)
             except get_user_model().DoesNotExist:
                 raise CommandError(f"Không có người dùng “{user}”.") from None
-        headers, rows = export_rows(kind, account)
+        headers, rows = export_rows(kind, account, numbers=file_format == "xlsx")
         target = output or f"{kind}.{file_format}"
         if file_format == "csv":
             stream = sys.stdout if target == "-" else Path(target).open("w", encoding="utf-8", newline="")
