@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 
-from indicators import charts, dashboards
+from indicators import breakdowns, charts, dashboards
 from indicators.models import Indicator
 
 
@@ -33,8 +33,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def target(request: HttpRequest, target_id: int) -> HttpResponse:
     options = _options(request)
     detail = dashboards.target_detail(request.user, target_id, options)
-    chart = charts.figure_html(charts.target_figure(detail))
-    return render(request, "dashboards/target.html", {"detail": detail, "options": options, "chart": chart})
+    # A qualitative target has no figures to draw: its assessments are on its own page.
+    chart = charts.figure_html(charts.target_figure(detail)) if detail.target.indicator_id else ""
+    per_option = None
+    if detail.target.indicator_id:
+        per_option = breakdowns.unit_figures(
+            request.user, indicator=detail.target.indicator, unit=detail.target.territory,
+            years=breakdowns.target_years(detail.target, options.year),
+        )
+    return render(request, "dashboards/target.html",
+                  {"detail": detail, "options": options, "chart": chart, "per_option": per_option})
 
 
 @login_required

@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, When
@@ -34,10 +34,11 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
-from indicators import selectors
-from indicators.evaluation import Evaluation, EvaluationStatus, evaluate, project
+from indicators import group_targets, selectors, standard_breaks
+from indicators.assessments import approved_assessments, latest_approved
+from indicators.evaluation import Evaluation, EvaluationStatus, evaluate, judge_assessment, project
 from indicators.models import (
     Aggregation,
     ChangeDirection,
@@ -62,7 +63,9 @@ from plans.models import (
     UnitLevel,
     UnitSuccession,
 )
+from plans.country_map import REORGANISATION_DATE
 from plans.text import format_number, query_number
+from plans.unit_names import names_in_year, names_in_years
 
 Status = EvaluationStatus
 ILLUSTRATIVE_PREFIX = "[Minh họa]"  # task reports written by generate_illustrative_actuals
@@ -177,6 +180,8 @@ class Point:
     from_successor: bool = False
     used: bool = True
     is_synthetic: bool = False  # computed from synthetic households (generate_register)
+    standard: str = ""  # the poverty standard it was measured under ("" when the indicator has none)
+    breakdown: str = ""  # "" for the whole
 
     @property
     def shown(self) -> Decimal | None:
@@ -190,32 +195,51 @@ class Point:
 POINT_FIELDS = (
     "indicator_id", "unit_id", "year", "value", "pending_value", "is_late_correction", "is_illustrative",
     "is_computed", "children_count", "actual_id", "numerator", "denominator", "is_synthetic",
+    "standard", "breakdown", "is_headline",
 )
 
 
 def values_query(user, indicator_ids, unit_ids, options: Options) -> QuerySet:
-    """The figures of some indicators and units up to the year judged: each page's main query."""
+    """The figures of some indicators and units up to the year judged, under every poverty standard
+    and breakdown (a target may be set on one): each page's main query."""
     return (
-        visible_values(user)
+        _with_benchmarks(user, YearlyValue.every.all(), "unit")
         .filter(indicator_id__in=list(indicator_ids), unit_id__in=list(unit_ids), year__lte=options.year)
         .values_list(*POINT_FIELDS)
     )
 
 
-def load_points(user, indicator_ids, unit_ids, options: Options) -> dict[tuple[int, int], dict[int, Point]]:
-    """{(indicator id, unit id): {year: Point}}, one query."""
-    out: dict[tuple[int, int], dict[int, Point]] = defaultdict(dict)
+def load_points(user, indicator_ids, unit_ids, options: Options) -> dict[tuple, dict[int, Point]]:
+    """{(indicator id, unit id): {year: Point}} of the headline figures (the whole, under the
+    standard in force), and {(indicator id, unit id, standard, breakdown): {year: Point}} of every
+    series (indicators.standard_breaks.series reads the one a target is set on), one query."""
+    out: dict[tuple, dict[int, Point]] = defaultdict(dict)
+    by_option: dict[tuple, dict[int, list[Point]]] = defaultdict(dict)
     if not indicator_ids or not unit_ids:
         return out
     for (indicator_id, unit_id, year, value, pending, late, illustrative, computed, children, actual_id,
-         numerator, denominator, synthetic) in values_query(user, indicator_ids, unit_ids, options):
+         numerator, denominator, synthetic, standard, breakdown, headline) in values_query(
+            user, indicator_ids, unit_ids, options):
         pending = pending if options.include_pending else None
         if value is None and pending is None:
             continue
-        out[(indicator_id, unit_id)][year] = Point(
+        point = Point(
             year, value, pending, unit_id, late, illustrative, computed, children, actual_id, numerator, denominator,
-            is_synthetic=synthetic,
+            is_synthetic=synthetic, standard=standard, breakdown=breakdown,
         )
+        out[(indicator_id, unit_id, standard, breakdown)][year] = point
+        if headline and not breakdown:
+            out[(indicator_id, unit_id)][year] = point
+        elif breakdown:
+            by_option[(indicator_id, unit_id, breakdown)].setdefault(year, []).append(point)
+    for (indicator_id, unit_id, breakdown), years in by_option.items():
+        # A breakdown whatever the standard (a target on it without one): the headline's standard of the year.
+        whole = out.get((indicator_id, unit_id), {})
+        out[(indicator_id, unit_id, None, breakdown)] = {
+            year: next((p for p in candidates if year in whole and p.standard == whole[year].standard),
+                       max(candidates, key=lambda p: p.standard))
+            for year, candidates in years.items()
+        }
     return out
 
 
@@ -269,7 +293,7 @@ def first_year_needed(target) -> int:
 
 def value_unit(target) -> str:
     """The unit of the indicator's values (a change target's unit is the unit of the change)."""
-    return target.indicator.measure_unit
+    return target.indicator.measure_unit if target.indicator_id else target.unit
 
 
 # ---------------------------------------------------------------------------------------------
@@ -288,6 +312,7 @@ class TargetStatus:
     uses_pending: bool = False
     is_illustrative: bool = False
     is_synthetic: bool = False
+    group: group_targets.GroupResult | None = None  # a target on a unit group: its members' figures
 
     @property
     def status(self) -> EvaluationStatus:
@@ -305,33 +330,75 @@ class TargetStatus:
     def url(self) -> str:
         return reverse("dashboard_target", args=[self.target.pk])
 
+    @property
+    def closure_note(self) -> str:
+        """The merger note, or how the target will be judged before the successor has a figure."""
+        if self.merger_note or self.group is not None:  # a group's note is its own (group_targets)
+            return self.merger_note
+        return closure_note(self.target, self.merger)
+
 
 def _merger_note(target: Target, merger: Merger, on_successor: bool) -> str:
-    old, new, when = target.territory.name, merger.successor.name, merger.date_text
+    values = {"old": target.territory.name, "new": merger.successor.name, "date": merger.date_text,
+              "first": merger.first_year, "last": merger.first_year - 1}
     if merger.successor.level != target.territory.level:
-        return (
-            f"{old} không còn từ ngày {when} (bỏ cấp huyện), địa bàn nay thuộc {new}: số liệu của {new} "
-            f"không thay cho số liệu của {old}."
-        )
+        return gettext(
+            "%(old)s không còn từ ngày %(date)s (bỏ cấp huyện), địa bàn nay thuộc %(new)s: số liệu của %(new)s "
+            "không thay cho số liệu của %(old)s. Chỉ tiêu được đánh giá trên số liệu của %(old)s đến năm %(last)s."
+        ) % values
     if on_successor:
-        if old == new:
-            return f"Đánh giá trên số liệu của {new} theo bản đồ từ ngày {when} (cùng địa bàn)."
-        return (
-            f"Đánh giá trên số liệu của {new}: {old} đã sáp nhập vào {new} ngày {when}, "
-            f"số liệu từ năm {merger.first_year} là của {new}."
-        )
-    if old == new:
-        return f"Số liệu của {new} theo bản đồ từ ngày {when} chỉ hiển thị riêng, không gộp vào đánh giá."
-    return (
-        f"{old} sáp nhập vào {new} ngày {when}: số liệu từ năm {merger.first_year} của {new} "
-        f"chỉ hiển thị riêng, không gộp vào đánh giá."
-    )
+        if values["old"] == values["new"]:
+            return gettext("Đánh giá trên số liệu của %(new)s theo bản đồ từ ngày %(date)s (cùng địa bàn).") % values
+        return gettext(
+            "Đánh giá trên số liệu của %(new)s: %(old)s đã sáp nhập vào %(new)s ngày %(date)s, "
+            "số liệu từ năm %(first)s là của %(new)s."
+        ) % values
+    if values["old"] == values["new"]:
+        return gettext(
+            "Chỉ tiêu được đánh giá trên số liệu theo bản đồ cũ đến năm %(last)s; số liệu của %(new)s theo bản đồ "
+            "từ ngày %(date)s chỉ hiển thị riêng, không gộp vào đánh giá."
+        ) % values
+    return gettext(
+        "%(old)s sáp nhập vào %(new)s ngày %(date)s: chỉ tiêu được đánh giá trên số liệu của %(old)s đến năm "
+        "%(last)s; số liệu từ năm %(first)s của %(new)s chỉ hiển thị riêng, không gộp vào đánh giá."
+    ) % values
+
+
+def closure_note(target: Target, merger: Merger | None) -> str:
+    """How a target whose unit closed before the target's end is judged, whether or not a figure
+    of the successor exists yet ("" when the unit lives to the end of the target)."""
+    if target.kind == TargetKind.QUALITATIVE:  # judged by a reviewer's assessment, not on figures
+        return ""
+    last = final_year(target)
+    if merger is not None:
+        if last < merger.first_year:
+            return ""
+        same_level = merger.successor.level == target.territory.level
+        return _merger_note(target, merger, same_level and first_year_needed(target) >= merger.first_year)
+    closed = target.territory.valid_to
+    if closed is None:
+        return ""
+    last_figure = closed.year if (closed.month, closed.day) == (12, 31) else closed.year - 1
+    if last <= last_figure:
+        return ""
+    return gettext(
+        "%(old)s không còn từ ngày %(date)s và không có đơn vị kế thừa: chỉ tiêu được đánh giá trên số liệu "
+        "của %(old)s đến năm %(last)s."
+    ) % {"old": target.territory.name, "date": f"{closed + timedelta(days=1):%d/%m/%Y}", "last": last_figure}
 
 
 def judge(target: Target, points: dict[tuple[int, int], dict[int, Point]], merger: Merger | None,
           options: Options) -> TargetStatus:
-    """Evaluate one target on already loaded figures (no query)."""
-    own = points.get((target.indicator_id, target.territory_id), {})
+    """Evaluate one target on already loaded figures (no query; a qualitative target reads its
+    latest approved assessment, one query unless `approved_assessments` is prefetched)."""
+    if target.kind == TargetKind.QUALITATIVE:
+        assessment = latest_approved(target, as_of_year=options.year)
+        evaluation = judge_assessment(
+            target, assessment.verdict if assessment else None, assessment.year if assessment else None,
+            as_of_year=options.year, narrative=assessment.narrative if assessment else "",
+        )
+        return TargetStatus(target=target, evaluation=evaluation, basis=target.territory, points=[], merger=merger)
+    own = standard_breaks.series(points, target, target.territory_id)  # its standard / breakdown, else the headline
     shown = [point for _, point in sorted(own.items())]
     basis = target.territory
     note = ""
@@ -341,7 +408,7 @@ def judge(target: Target, points: dict[tuple[int, int], dict[int, Point]], merge
             # A district passed into a province: the province's figures say nothing of the district.
             note = _merger_note(target, merger, False)
         else:
-            later = points.get((target.indicator_id, merger.successor.pk), {})
+            later = standard_breaks.series(points, target, merger.successor.pk)
             on_successor = first_year_needed(target) >= merger.first_year
             # Copies: the same figures may serve several targets, judged on different units.
             shown = [replace(p, used=not on_successor) for y, p in sorted(own.items())
@@ -353,17 +420,24 @@ def judge(target: Target, points: dict[tuple[int, int], dict[int, Point]], merge
                 basis = merger.successor
             if on_successor or any(p.from_successor for p in shown):
                 note = _merger_note(target, merger, on_successor)
+    prepared = standard_breaks.comparable(target, points, shown)  # no change across two poverty standards
+    shown = prepared.shown
     values = {p.year: p.shown for p in shown if p.used and p.shown is not None}
 
     compare = []
     compare_values = None
     if target.kind == TargetKind.COMPARISON:
-        compare = [(unit, points.get((target.indicator_id, unit.pk), {})) for unit in target.compare_units.all()]
+        compare = [(unit, standard_breaks.series(points, target, unit.pk)) for unit in target.compare_units.all()]
         compare_values = {unit.pk: {y: p.shown for y, p in series.items() if p.shown is not None} for unit, series in compare}
-    evaluation = evaluate(
-        target, values, as_of_year=options.year, compare_values=compare_values,
-        unit_names={unit.pk: unit.name for unit, _ in compare},
-    )
+    if prepared.refusal:
+        evaluation = Evaluation(Status.NO_DATA, None, prepared.refusal)
+    else:
+        evaluation = evaluate(
+            prepared.target or target, values, as_of_year=options.year, compare_values=compare_values,
+            unit_names={unit.pk: unit.name for unit, _ in compare},
+        )
+        if prepared.note:
+            evaluation = replace(evaluation, explanation=evaluation.explanation + prepared.note)
     used = [p for p in shown if p.used]
     compared = [p for _, series in compare for p in series.values()]
     return TargetStatus(
@@ -383,14 +457,28 @@ def evaluate_targets(user, targets: list[Target], options: Options) -> list[Targ
     mergers = mergers_of({t.territory for t in targets})
     unit_ids = {t.territory_id for t in targets} | {m.successor.pk for m in mergers.values()}
     unit_ids |= {u.pk for t in targets if t.kind == TargetKind.COMPARISON for u in t.compare_units.all()}
-    points = load_points(user, {t.indicator_id for t in targets}, unit_ids, options)
-    return [judge(t, points, mergers.get(t.territory_id), options) for t in targets]
+    # Targets on a unit group are judged on their members (indicators.group_targets).
+    on_groups = [t for t in targets if t.unit_group_id and t.kind != TargetKind.QUALITATIVE]
+    plan = group_targets.prepare(on_groups)
+    points = load_points(user, {t.indicator_id for t in targets}, unit_ids | plan.unit_ids, options)
+    return [_judge_group(t, plan, points, options) if t.unit_group_id and t.kind != TargetKind.QUALITATIVE
+            else judge(t, points, mergers.get(t.territory_id), options) for t in targets]
+
+
+def _judge_group(target: Target, plan, points, options: Options) -> TargetStatus:
+    result = group_targets.judge_group(target, plan, points, as_of_year=options.year)
+    series = [Point(year, value, None, target.territory_id) for year, value in sorted(result.values.items())]
+    return TargetStatus(
+        target=target, evaluation=result.evaluation, basis=target.territory, points=series, merger_note=result.note,
+        uses_pending=result.uses_pending, is_illustrative=result.is_illustrative, is_synthetic=result.is_synthetic,
+        group=result,
+    )
 
 
 def _targets(queryset: QuerySet[Target]) -> QuerySet[Target]:
     return queryset.select_related(
         "indicator", "document__issuer", "document__territory", "territory", "restates"
-    ).prefetch_related("compare_units")
+    ).prefetch_related("compare_units", approved_assessments())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -736,16 +824,32 @@ def target_path(status: TargetStatus) -> list[PathPoint]:
     else:  # level, milestone: from the first figure to the bound in the final year
         ends = list(bounds)
         if start is None:
-            return [PathPoint(end, _q(min(ends)), _q(max(ends)))]
+            return _kept_gains(status, [PathPoint(end, _q(min(ends)), _q(max(ends)))])
         y0, v0 = start
     if end <= y0:
-        return [PathPoint(end, _q(min(ends)), _q(max(ends)))]
+        return _kept_gains(status, [PathPoint(end, _q(min(ends)), _q(max(ends)))])
     path = []
     for y in range(y0, end + 1):
         share = Decimal(y - y0) / Decimal(end - y0)
         values = [max(v0 + (e - v0) * share, Decimal(0)) for e in ends]
         path.append(PathPoint(y, _q(min(values)), _q(max(values))))
-    return path
+    return _kept_gains(status, path)
+
+
+def _kept_gains(status: TargetStatus, path: list[PathPoint]) -> list[PathPoint]:
+    """A level target's path never asks for less than the latest figure already gives: from that
+    figure's year on it is capped there (lower is better) or floored there (higher is better),
+    so a rate at 2,5 % under a "dưới 4 %" target is not drawn climbing back to 4 %."""
+    target = status.target
+    if target.kind not in (TargetKind.LEVEL, TargetKind.MILESTONE) or not path:
+        return path
+    values = {y: v for y, v in status.used_values.items() if y <= final_year(target)}
+    if not values:
+        return path
+    year = max(values)
+    latest = values[year]
+    keep = min if _better(target) == Direction.LOWER_IS_BETTER else max
+    return [p if p.year < year else PathPoint(p.year, keep(p.low, latest), keep(p.high, latest)) for p in path]
 
 
 def cumulative(values: dict[int, Decimal], start: int) -> dict[int, Decimal]:
@@ -843,11 +947,14 @@ def target_detail(user, target_id: int, options: Options) -> TargetDetail:
     if proj:
         years.add(proj[2])
     rows = []
+    figure_units = [target.territory] + ([status.merger.successor] if status.merger else [])
+    names = names_in_years(figure_units, [p.year for p in status.points])  # as they were in each figure's year
     for year in sorted(years):
         point = by_year.get(year)
         unit_name = ""
         if point is not None:
-            unit_name = status.merger.successor.name if point.from_successor and status.merger else target.territory.name
+            unit = status.merger.successor if point.from_successor and status.merger else target.territory
+            unit_name = names[(unit.pk, year)]
         rows.append(TableRow(
             year=year, unit_name=unit_name, point=point, path=path_by_year.get(year),
             running_total=totals.get(year),
@@ -871,6 +978,7 @@ class ComparisonRow:
     national: Evaluation | None  # the benchmark target judged on this unit's figures
     own: TargetStatus | None
     drill_url: str
+    name: str = ""  # the unit's name in the year shown
 
     @property
     def value(self) -> Decimal | None:
@@ -902,6 +1010,7 @@ class Comparison:
     illustrative: bool
     crumbs: list[AdministrativeUnit]
     synthetic: bool = False
+    map_chosen: bool = False  # by the user (?ban_do=); else the map in force in the year shown
 
     @property
     def has_maps(self) -> bool:
@@ -912,7 +1021,7 @@ class Comparison:
         """What the year form carries over."""
         params = [("dia_ban", self.parent.pk), ("sap_xep", self.sort), ("thu_tu", "giam" if self.descending else "tang"),
                   ("do", self.chart_metric)]
-        return params + ([("ban_do", self.admin_map)] if self.has_maps else [])
+        return params + ([("ban_do", self.admin_map)] if self.has_maps and self.map_chosen else [])
 
     def url(self, **changes) -> str:
         params = dict(self.keep)
@@ -960,14 +1069,19 @@ class Comparison:
 
 def comparison(user, indicator: Indicator, parent: AdministrativeUnit, options: Options, *, admin_map: str = "",
                sort: str = "", descending: bool | None = None, metric: str = "") -> Comparison:
-    """Every unit below `parent` (the provinces of one map for the nation) for one indicator."""
+    """Every unit below `parent` (the provinces of one map for the nation) for one indicator.
+
+    The nation opens on the map in force at the end of the year shown (63 provinces up to 2024,
+    34 from 2025) unless `admin_map` names one; units are named as they were that year."""
     children = AdministrativeUnit.objects.filter(parent=parent, level__gt=UnitLevel.REGION)
+    map_chosen = admin_map in (AdminMap.CURRENT, AdminMap.LEGACY)
     if parent.level == UnitLevel.NATION:
-        admin_map = admin_map if admin_map in (AdminMap.CURRENT, AdminMap.LEGACY) else AdminMap.CURRENT
+        admin_map = admin_map if map_chosen else map_in_force(options.year)
         children = children.filter(admin_map=admin_map)
     children = list(children.select_related("parent").annotate(
         has_children=Exists(AdministrativeUnit.objects.filter(parent=OuterRef("pk")))).order_by("name"))
     child_ids = {u.pk for u in children}
+    names = names_in_year(children, options.year)
     benchmark = (
         _targets(dashboard_targets(user).filter(indicator=indicator, territory__level=UnitLevel.NATION))
         .filter(selectors.horizon_covers(options.year))
@@ -1002,7 +1116,8 @@ def comparison(user, indicator: Indicator, parent: AdministrativeUnit, options: 
         drill = ""
         if unit.has_children:
             drill = reverse("dashboard_compare", args=[indicator.pk]) + "?" + options.query(dia_ban=unit.pk)
-        rows.append(ComparisonRow(unit, series.get(options.year), national, own_by_unit.get(unit.pk), drill))
+        rows.append(ComparisonRow(unit, series.get(options.year), national, own_by_unit.get(unit.pk), drill,
+                                  names[unit.pk]))
     judged = benchmark is not None and any(r.progress is not None for r in rows)
     sort = sort if sort in SORTS else ("tien_do" if judged else "gia_tri")
     if descending is None:
@@ -1021,20 +1136,26 @@ def comparison(user, indicator: Indicator, parent: AdministrativeUnit, options: 
         chart_metric=metric,
         illustrative=any(r.point and r.point.is_illustrative for r in rows), crumbs=crumbs,
         synthetic=any(r.point and r.point.is_synthetic for r in rows),
+        map_chosen=map_chosen,
     )
+
+
+def map_in_force(year: int) -> str:
+    """The country map whose provinces existed at the end of `year`."""
+    return AdminMap.LEGACY if date(year, 12, 31) < REORGANISATION_DATE else AdminMap.CURRENT
 
 
 def _sorted(rows: list[ComparisonRow], sort: str, descending: bool) -> list[ComparisonRow]:
     """Sorted by the key; rows without one always last."""
     if sort == "ten":
-        return sorted(rows, key=lambda r: r.unit.name, reverse=descending)
+        return sorted(rows, key=lambda r: r.name, reverse=descending)
     key = {
         "gia_tri": lambda r: r.value,
         "tien_do": lambda r: r.progress,
         "trang_thai": lambda r: None if r.status is None else -SEVERITY[r.status],
     }[sort]
-    present = sorted((r for r in rows if key(r) is not None), key=lambda r: (key(r), r.unit.name), reverse=descending)
-    return present + sorted((r for r in rows if key(r) is None), key=lambda r: r.unit.name)
+    present = sorted((r for r in rows if key(r) is not None), key=lambda r: (key(r), r.name), reverse=descending)
+    return present + sorted((r for r in rows if key(r) is None), key=lambda r: r.name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1068,6 +1189,8 @@ class Cascade:
 
 def _better(target) -> str:
     """Which way the target's bound is demanding: higher (must reach) or lower (must not exceed)."""
+    if not target.indicator_id:  # qualitative: judged by an assessment
+        return Direction.HIGHER_IS_BETTER
     if target.kind in (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE):
         agrees = (target.indicator.direction == Direction.LOWER_IS_BETTER) == (target.change_direction == ChangeDirection.DECREASE)
         return Direction.HIGHER_IS_BETTER if agrees else Direction.LOWER_IS_BETTER
@@ -1184,7 +1307,8 @@ def _checks(user, parents: list[CascadeNode], options: Options) -> list[AddUp]:
         return []
     # Weights: the children's latest denominators (households) up to the year before the targets.
     weights_by_unit: dict[int, Decimal] = {}
-    ratio_children = [c for p in parents for c in p.children if c.status.target.indicator.aggregation == Aggregation.RATIO]
+    ratio_children = [c for p in parents for c in p.children
+                      if c.status.target.indicator_id and c.status.target.indicator.aggregation == Aggregation.RATIO]
     if ratio_children:
         rows = (
             visible_values(user)
@@ -1203,7 +1327,7 @@ def _checks(user, parents: list[CascadeNode], options: Options) -> list[AddUp]:
         target = node.status.target
         territory = target.territory
         kids = [c.status for c in node.children]
-        if target.indicator.aggregation == Aggregation.NONE:
+        if not target.indicator_id or target.indicator.aggregation == Aggregation.NONE:
             checks.append(AddUp(node.status, "Chỉ số không cộng gộp được giữa các địa bàn: chỉ so từng chỉ tiêu.", None))
             continue
         same = [c for c in kids if c.target.indicator_id == target.indicator_id and c.target.kind == target.kind
@@ -1387,11 +1511,11 @@ def iptt_workbook(table: Iptt) -> bytes:
     for row in table.rows:
         target = row.status.target
         unit_label = dict(MeasureUnit.choices).get(row.quantity_unit, "")
-        values = [target.code, target.indicator.name, row.status.basis.name, target.bound_label, target.period_label,
+        values = [target.code, target.subject, row.status.basis.name, target.bound_label, target.period_label,
                   row.measure, str(unit_label)]
         for cell in row.cells:
             values += [cell.planned, cell.actual, cell.percent]
-        notes = [row.status.merger_note]
+        notes = [row.status.closure_note]
         if any(c.pending for c in row.cells):
             notes.append("* gồm số liệu chờ duyệt")
         if any(c.late for c in row.cells):

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import re
 import uuid
 from pathlib import Path
 
@@ -257,30 +258,41 @@ class Target(models.Model):
         return str(self.end_year)
 
     @property
+    def subject(self) -> str:
+        """What the target is about: its indicator's name, or for a qualitative target its own words."""
+        if self.indicator_id:
+            return self.indicator.name
+        return self.source_quote
+
+    @property
     def bound_label(self) -> str:
-        """The bound as a Vietnamese reader writes it: "Giảm 1,5–1,7 điểm %", "3,5 điểm % trở lên", "còn 1,84%",
-        and for a comparison what it is compared with: "bằng hoặc thấp hơn mức của Việt Nam và Đồng bằng sông Cửu Long"
+        """The bound as a Vietnamese reader writes it, every qualifier kept: "Giảm 1,5–1,7 điểm %",
+        "3,5 điểm % trở lên", "từ 3,5% trở lên", "còn 1,84%", "gấp 2 lần so với năm 2020", and for a
+        comparison what it is compared with: "bằng hoặc thấp hơn mức của Việt Nam và Đồng bằng sông Cửu Long"
         (reads compare_units: prefetch them for lists)."""
         if self.kind == TargetKind.COMPARISON and self.min_value is None and self.max_value is None:
             return self.comparison_label
-        unit = self.get_unit_display()
-        sep = "" if self.unit == MeasureUnit.PERCENT else " "
+        if self.kind == TargetKind.QUALITATIVE and self.min_value is None and self.max_value is None:
+            return " ".join(self.qualifier.split()) or gettext("Định tính")
         low, high = self.min_value, self.max_value
         if self.unit == MeasureUnit.YES_NO and (low if low is not None else high) is not None:
-            numbers = f"({'có' if (low if low is not None else high) else 'không'})"
+            numbers = [f"({'có' if (low if low is not None else high) else 'không'})"]
+            unit = ""
         elif low is not None and high is not None and low != high:
-            numbers = f"{format_number(low)}–{format_number(high)}{sep}{unit}"
+            numbers = [format_number(low), format_number(high)]
+            unit = str(self.get_unit_display())
         elif low is not None or high is not None:
-            numbers = f"{format_number(low if low is not None else high)}{sep}{unit}"
+            numbers = [format_number(low if low is not None else high)]
+            unit = str(self.get_unit_display())
         else:
-            numbers = ""
-        qualifier = "" if "..." in self.qualifier else self.qualifier  # "từ ... đến": the range says it
-        if qualifier in QUALIFIERS_AFTER_NUMBER:
-            words = (self.get_change_direction_display(), numbers, qualifier)
-        else:
-            words = (self.get_change_direction_display(), qualifier, numbers)
-        return " ".join(str(part) for part in words if part)
-
+            numbers, unit = [], ""
+        if numbers == ["0"] and "không còn" in self.qualifier:  # "cơ bản không còn huyện", not "... 0 huyện"
+            return " ".join(part for part in (" ".join(self.qualifier.split()), unit) if part)
+        words = qualified_numbers(self.qualifier, numbers, unit, "" if self.unit == MeasureUnit.PERCENT else " ")
+        if self.kind == TargetKind.MULTIPLE:
+            base = gettext("so với năm %(year)s") % {"year": self.baseline_year} if self.baseline_year else ""
+            return " ".join(part for part in ("gấp", words, base) if part)
+        return " ".join(str(part) for part in (self.get_change_direction_display(), words) if part)
 
     @property
     def comparison_label(self) -> str:
@@ -293,8 +305,28 @@ class Target(models.Model):
         return gettext("%(qualifier)s mức của %(units)s") % {"qualifier": qualifier, "units": units}
 
 
-# Qualifiers Vietnamese writes after the number: "giảm 3,5% trở lên".
-QUALIFIERS_AFTER_NUMBER = {"trở lên"}
+# Qualifiers Vietnamese writes after the number: "giảm 3,5% trở lên", "từ 80% trở lên".
+QUALIFIERS_AFTER_NUMBER = ("trở lên", "trở xuống")
+PLACEHOLDER = re.compile(r"\.\.\.|…")
+
+
+def qualified_numbers(qualifier: str, numbers: list[str], unit: str, sep: str) -> str:
+    """The numbers with the qualifier as written, none of its words dropped: "trên 50%", "1,5 trở lên",
+    "từ 0,1 đến 0,13 điểm %" (the "..." of "từ ... đến" filled in), "cơ bản không còn 0 huyện"."""
+    qualifier = " ".join((qualifier or "").split())
+    range_text = "–".join(numbers) + (f"{sep}{unit}" if numbers and unit else "")
+    pieces = PLACEHOLDER.split(qualifier)
+    if len(pieces) > 1:
+        if len(pieces) == 2 and len(numbers) == 2 and pieces[1].strip():  # "từ ... đến" and a range
+            filled = f"{pieces[0]} {numbers[0]} {pieces[1]} {numbers[1]}{sep if unit else ''}{unit}"
+        else:
+            slots = [range_text] if len(pieces) == 2 else [
+                n + (f"{sep}{unit}" if unit and i == len(numbers) - 1 else "") for i, n in enumerate(numbers)]
+            filled = pieces[0] + "".join((slots[i] if i < len(slots) else "") + piece for i, piece in enumerate(pieces[1:]))
+        return " ".join(filled.split())
+    suffix = next((s for s in QUALIFIERS_AFTER_NUMBER if qualifier == s or qualifier.endswith(" " + s)), "")
+    before = qualifier[: len(qualifier) - len(suffix)].strip() if suffix else qualifier
+    return " ".join(part for part in (before, range_text, suffix) if part)
 
 
 # The reporting period and the review workflow are shared with task reports (plans).
@@ -348,7 +380,7 @@ class Actual(ReviewedRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} {self.unit.name} {self.period_label}: {self.effective_value}"
+        return f"{self.indicator.code} {self.unit.name} {self.period_label}: {format_number(self.effective_value, 4)}"
 
     @property
     def effective_value(self) -> Decimal | None:
@@ -365,14 +397,48 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
     return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
+class AssessmentVerdict(models.TextChoices):
+    ACHIEVED = "achieved", _("Đạt")
+    PARTLY = "partly", _("Đạt một phần")
+    NOT_ACHIEVED = "not_achieved", _("Không đạt")
+
+
+class TargetAssessment(ReviewedRecord):
+    """A reviewer-approved judgement of a qualitative target for one year, with its reasons."""
+
+    target = models.ForeignKey(Target, models.CASCADE, related_name="assessments", verbose_name=_("chỉ tiêu"))
+    year = models.PositiveSmallIntegerField(_("năm đánh giá"))
+    verdict = models.CharField(_("kết quả"), max_length=20, choices=AssessmentVerdict.choices)
+    narrative = models.TextField(_("nhận xét, căn cứ đánh giá"))
+
+    class Meta:
+        verbose_name = _("đánh giá chỉ tiêu định tính")
+        verbose_name_plural = _("đánh giá chỉ tiêu định tính")
+        ordering = ["target", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "year"], name="target_assessment_unique_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target.document.number} {self.target.code} {self.year}: {self.get_verdict_display()}"
+
+    @property
+    def period_label(self) -> str:
+        return str(self.year)
+
+
 class Evidence(models.Model):
-    """A file that supports a reported figure or a task report. Served only to those who may see it."""
+    """A file that supports a reported figure, a task report or a target's assessment. Served only to
+    those who may see it."""
 
     task_report = models.ForeignKey(
         TaskReport, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("báo cáo nhiệm vụ")
     )
     actual = models.ForeignKey(
         Actual, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("số liệu")
+    )
+    assessment = models.ForeignKey(
+        TargetAssessment, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("đánh giá")
     )
     file = models.FileField(_("tệp"), upload_to=evidence_path)
     original_name = models.CharField(_("tên tệp"), max_length=255)
@@ -385,8 +451,9 @@ class Evidence(models.Model):
         verbose_name_plural = _("minh chứng")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(task_report__isnull=False) & Q(actual__isnull=True))
-                | (Q(task_report__isnull=True) & Q(actual__isnull=False)),
+                condition=(Q(task_report__isnull=False) & Q(actual__isnull=True) & Q(assessment__isnull=True))
+                | (Q(task_report__isnull=True) & Q(actual__isnull=False) & Q(assessment__isnull=True))
+                | (Q(task_report__isnull=True) & Q(actual__isnull=True) & Q(assessment__isnull=False)),
                 name="evidence_belongs_to_exactly_one_record",
             ),
         ]

@@ -2,15 +2,21 @@
 
 from django.core.exceptions import ValidationError
 from import_export import fields
-from import_export.widgets import ForeignKeyWidget, Widget
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
+
+from indicators.target_rules import target_problems
 
 from indicators import closures
+from indicators.breakdowns import breakdown_error
+from indicators.restated import restates_error
 from indicators.models import (
     Actual,
     ActualSource,
     Aggregation,
     ChangeDirection,
+    Dimension,
     Direction,
+    GroupJudgement,
     Indicator,
     MeasureUnit,
     PeriodKind,
@@ -18,6 +24,7 @@ from indicators.models import (
     TargetKind,
 )
 from plans.workflow import record_audit, snapshot
+from plans.group_resources import UnitGroupWidget
 from plans.models import ReviewStatus
 from plans.resources import DOCUMENT_COLUMN, ISSUER_COLUMN, MAP_COLUMN, WholeNumberWidget, WorkbookResource
 from plans.widgets import (
@@ -28,6 +35,7 @@ from plans.widgets import (
     UnitWidget,
     VietnameseDateWidget,
     VietnameseDecimalWidget,
+    document_reference,
     find_document,
     split_reference,
 )
@@ -42,6 +50,92 @@ class IndicatorWidget(ForeignKeyWidget):
             return super().clean(str(value or "").strip(), row, **kwargs)
         except Indicator.DoesNotExist:
             raise ValueError(f"Không có chỉ số mã “{value}” (xem sheet chỉ số).") from None
+
+
+class CodeWidget(Widget):
+    """A code kept as text ("" when blank); checked with the whole row (indicators.target_rules)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return str(value or "").strip()
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class YesNoWidget(Widget):
+    """“Có” / “Không” (blank = Không)."""
+
+    YES, NO = {"có", "co", "x", "1", "yes", "true"}, {"", "không", "khong", "0", "no", "false"}
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip().lower()
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise ValueError(f"“{value}” không hợp lệ: ghi “Có” hoặc “Không”.")
+
+    def render(self, value, obj=None, **kwargs):
+        return "Có" if value else "Không"
+
+
+class DimensionListWidget(ManyToManyWidget):
+    """Dimension codes, comma separated (sheet “Chiều phân tổ”)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Dimension, separator=",", field="code", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        codes = [code.strip() for code in str(value or "").split(",") if code.strip()]
+        if not codes:
+            return Dimension.objects.none()
+        found = {d.code: d for d in Dimension.objects.filter(code__in=codes)}
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise ValueError(
+                f"Không có chiều phân tổ mã {', '.join(f'“{c}”' for c in unknown)} (xem sheet “Chiều phân tổ”)."
+            )
+        return Dimension.objects.filter(code__in=codes)
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return ", ".join(d.code for d in value.all())
+
+
+class FigureStandardWidget(Widget):
+    """The poverty standard of a figure (“Chuẩn nghèo”): a code, or blank for the standard in force in
+    the row's year when the row's indicator depends on the standard, else none. Refuses a code for
+    an indicator that does not depend on it, and an unknown code (indicators.poverty_standards)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._standards = None
+        self._indicators: dict[str, tuple[str, bool] | None] = {}
+
+    def clean(self, value, row=None, **kwargs):
+        from indicators.poverty_standards import Standards
+
+        if self._standards is None:
+            self._standards = Standards()
+        row = row or {}
+        code = str(row.get("Mã chỉ số") or "").strip()
+        if code not in self._indicators:
+            found = Indicator.objects.filter(code=code).values_list("code", "depends_on_standard").first()
+            self._indicators[code] = found
+        indicator = self._indicators[code]
+        if indicator is None:
+            return ""  # the indicator's own cell says what is wrong
+        try:
+            year = int(float(str(row.get("Năm") or "").strip()))
+        except ValueError:
+            year = None
+        return self._standards.resolve(
+            depends_on_standard=indicator[1], indicator_code=indicator[0], year=year, code=str(value or "")
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
 
 
 class TargetReferenceWidget(Widget):
@@ -61,7 +155,7 @@ class TargetReferenceWidget(Widget):
     def render(self, value, obj=None, **kwargs):
         if value is None:
             return ""
-        return REF_SEPARATOR.join((value.document.number, value.document.issuer.code, value.code))
+        return REF_SEPARATOR.join((document_reference(value.document), value.document.issuer.code, value.code))
 
 
 class IndicatorResource(WorkbookResource):
@@ -71,11 +165,22 @@ class IndicatorResource(WorkbookResource):
     direction = fields.Field(attribute="direction", column_name="Chiều tốt", widget=ChoiceLabelWidget(Direction))
     aggregation = fields.Field(attribute="aggregation", column_name="Cách tổng hợp", widget=ChoiceLabelWidget(Aggregation))
     description = fields.Field(attribute="description", column_name="Mô tả")
+    depends_on_standard = fields.Field(
+        attribute="depends_on_standard", column_name="Đo theo chuẩn nghèo", widget=YesNoWidget()
+    )
+    dimensions = fields.Field(attribute="dimensions", column_name="Chiều phân tổ", widget=DimensionListWidget())
+
+    # Workbooks made before these columns still import: a missing column leaves the field as it is.
+    OPTIONAL_COLUMNS = ("Đo theo chuẩn nghèo", "Chiều phân tổ")
 
     class Meta(WorkbookResource.Meta):
         model = Indicator
         import_id_fields = ["code"]
-        fields = ["code", "name", "measure_unit", "direction", "aggregation", "description"]
+        fields = ["code", "name", "measure_unit", "direction", "aggregation", "description",
+                  "depends_on_standard", "dimensions"]
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("dimensions")
 
 
 class TargetResource(WorkbookResource):
@@ -86,6 +191,13 @@ class TargetResource(WorkbookResource):
     territory = fields.Field(attribute="territory", column_name="Mã địa bàn", widget=UnitWidget(MAP_COLUMN))
     territory_map = fields.Field(attribute="territory__admin_map", column_name=MAP_COLUMN, readonly=True)
     kind = fields.Field(attribute="kind", column_name="Loại chỉ tiêu", widget=ChoiceLabelWidget(TargetKind))
+    standard = fields.Field(attribute="standard", column_name="Chuẩn nghèo", widget=CodeWidget())
+    unit_group = fields.Field(attribute="unit_group", column_name="Nhóm địa bàn", widget=UnitGroupWidget())
+    group_judgement = fields.Field(
+        attribute="group_judgement", column_name="Cách đánh giá theo nhóm",
+        widget=ChoiceLabelWidget(GroupJudgement, allow_blank=True),
+    )
+    breakdown = fields.Field(attribute="breakdown", column_name="Nhóm phân tổ", widget=CodeWidget())
     change_direction = fields.Field(
         attribute="change_direction",
         column_name="Chiều thay đổi",
@@ -93,7 +205,7 @@ class TargetResource(WorkbookResource):
     )
     min_value = fields.Field(attribute="min_value", column_name="Giá trị tối thiểu", widget=VietnameseDecimalWidget())
     max_value = fields.Field(attribute="max_value", column_name="Giá trị tối đa", widget=VietnameseDecimalWidget())
-    unit = fields.Field(attribute="unit", column_name="Đơn vị", widget=ChoiceLabelWidget(MeasureUnit))
+    unit = fields.Field(attribute="unit", column_name="Đơn vị", widget=ChoiceLabelWidget(MeasureUnit, allow_blank=True))
     start_year = fields.Field(attribute="start_year", column_name="Từ năm", widget=WholeNumberWidget())
     end_year = fields.Field(attribute="end_year", column_name="Đến năm", widget=WholeNumberWidget())
     due_on = fields.Field(attribute="due_on", column_name="Hạn", widget=VietnameseDateWidget())
@@ -112,7 +224,20 @@ class TargetResource(WorkbookResource):
             "document", "document_issuer", "code", "indicator", "territory", "territory_map", "kind",
             "change_direction", "min_value", "max_value", "unit", "start_year", "end_year", "due_on",
             "baseline_value", "baseline_year", "qualifier", "compare_units", "restates", "source_quote", "position",
+            "standard", "unit_group", "group_judgement", "breakdown",
         ]
+
+    @staticmethod
+    def check_as_written(instance, errors: dict) -> None:
+        """Kinds, units, groups, breakdowns and standards as indicators.target_rules says."""
+        if not instance.unit and "unit" not in errors:
+            if instance.kind == TargetKind.QUALITATIVE:
+                instance.unit = MeasureUnit.YES_NO  # a qualitative target has no unit of its own
+            else:
+                errors["unit"] = [ValidationError("Không được để trống.")]
+        if not errors.keys() & {"indicator", "kind", "unit", "unit_group", "group_judgement"}:
+            for name, message in target_problems(instance).items():
+                errors.setdefault(name, []).append(ValidationError(message))
 
     def before_save_instance(self, instance, row, **kwargs):
         original = Target.objects.filter(pk=instance.pk).first() if instance.pk else None
@@ -129,9 +254,23 @@ class TargetResource(WorkbookResource):
         return (
             super()
             .get_queryset()
-            .select_related("document__issuer", "indicator", "territory", "restates__document__issuer")
+            .select_related("document__issuer", "indicator", "territory", "restates__document__issuer", "unit_group")
             .prefetch_related("compare_units")
         )
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        self.check_as_written(instance, errors)
+        self.check_restated_basis(instance, errors)
+        super().validate_instance(instance, errors, validate_unique)
+
+    @staticmethod
+    def check_restated_basis(instance, errors: dict) -> None:
+        """The "Chỉ tiêu cấp trên" must be a target of a basis of the document (indicators.restated)."""
+        if not errors.keys() & {"restates", "document"}:
+            message = restates_error(instance)
+            if message:
+                errors["restates"] = [ValidationError(message)]
 
 
 # Statuses an imported figure may take; blank means approved (an administrator imports official figures).
@@ -187,14 +326,24 @@ class ActualResource(WorkbookResource):
     numerator = fields.Field(attribute="numerator", column_name="Tử số", widget=VietnameseDecimalWidget())
     denominator = fields.Field(attribute="denominator", column_name="Mẫu số", widget=VietnameseDecimalWidget())
     status = fields.Field(attribute="status", column_name="Trạng thái", widget=ImportStatusWidget())
+    standard = fields.Field(attribute="standard", column_name="Chuẩn nghèo", widget=FigureStandardWidget())
+    breakdown = fields.Field(attribute="breakdown", column_name="Nhóm phân tổ", widget=CodeWidget())
+
+    # Workbooks made before these columns still import: blank standard and breakdown.
+    OPTIONAL_COLUMNS = ("Chuẩn nghèo", "Nhóm phân tổ")
 
     class Meta(WorkbookResource.Meta):
         model = Actual
-        import_id_fields = ["indicator", "unit", "period_kind", "year", "period_number"]
+        import_id_fields = ["indicator", "unit", "period_kind", "year", "period_number", "standard", "breakdown"]
         fields = [
             "indicator", "unit", "unit_map", "year", "period_kind", "period_number",
-            "value", "numerator", "denominator", "status",
+            "value", "numerator", "denominator", "status", "standard", "breakdown",
         ]
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # A copy: the sheet's own row (reported back when it fails) keeps the sheet's columns.
+        row = {**{column: "" for column in self.OPTIONAL_COLUMNS}, **row}
+        return super().import_row(row, instance_loader, **kwargs)
 
     def get_queryset(self):
         return super().get_queryset().select_related("indicator", "unit")
@@ -213,6 +362,10 @@ class ActualResource(WorkbookResource):
                 closure = closures.closure_for(instance.unit, period)
                 if closure is not None:
                     errors["year"] = [ValidationError(closure.message)]
+        if not errors.keys() & {"indicator", "breakdown"} and instance.breakdown:
+            message = breakdown_error(indicator=instance.indicator, breakdown=instance.breakdown)
+            if message:
+                errors["breakdown"] = [ValidationError(message)]
         if not errors.keys() & {"indicator", "value", "numerator", "denominator"}:
             try:
                 validate_figure(

@@ -36,7 +36,9 @@ from import_export.resources import ModelResource
 from openpyxl.utils import get_column_letter
 
 from common import uploads
+from indicators.dimension_resources import DimensionOptionResource
 from indicators.resources import ActualResource, IndicatorResource, TargetResource
+from plans.group_resources import UnitGroupMemberResource, UnitGroupResource
 from plans.models import ImportRecord, ImportStatus
 from plans.resources import (
     AgencyResource,
@@ -54,8 +56,11 @@ SHEETS: dict[str, type[ModelResource]] = {
     "agency_successions": AgencySuccessionResource,
     "documents": DocumentResource,
     "document_bases": DocumentBasisResource,
+    "dimensions": DimensionOptionResource,
     "indicators": IndicatorResource,
     "tasks": TaskResource,
+    "unit_groups": UnitGroupResource,
+    "unit_group_members": UnitGroupMemberResource,
     "targets": TargetResource,
 }
 # Reported figures come last (they reference indicators) and go through the bulk path.
@@ -67,8 +72,11 @@ SHEET_TITLES = {
     "agency_successions": "Kế thừa cơ quan",
     "documents": "Văn bản",
     "document_bases": "Căn cứ",
+    "dimensions": "Chiều phân tổ",
     "indicators": "Chỉ số",
     "tasks": "Nhiệm vụ",
+    "unit_groups": "Nhóm địa bàn",
+    "unit_group_members": "Đơn vị trong nhóm",
     "targets": "Chỉ tiêu",
     ACTUALS: "Số liệu thực hiện",
 }
@@ -357,7 +365,8 @@ def header_problems(sheet: str, headers: list[str], problems: list[RowError]) ->
             ))
             found = True
         seen.add(header)
-    missing = [h for h in expected if h not in seen]
+    optional = set(getattr(RESOURCES[sheet], "OPTIONAL_COLUMNS", ()))  # columns added later: blank when absent
+    missing = [h for h in expected if h not in seen and h not in optional]
     if missing:
         problems.append(row_error(
             sheet, 1, "", f"Thiếu cột: {', '.join(f'“{h}”' for h in missing)} (tải mẫu mới để xem đủ các cột).",

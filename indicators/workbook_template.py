@@ -15,7 +15,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from indicators.exports import xlsx_value
-from indicators.models import Aggregation, ChangeDirection, Direction, Indicator, MeasureUnit, PeriodKind, TargetKind
+from indicators.models import (
+    Aggregation, ChangeDirection, Direction, GroupJudgement, Indicator, MeasureUnit, PeriodKind, TargetKind,
+)
 from indicators.resources import IMPORT_STATUSES
 from indicators.workbook import (
     ACTUALS,
@@ -31,7 +33,7 @@ from indicators.workbook import (
     read_upload,
     sheet_headers,
 )
-from plans.models import Agency, AgencyKind, DocumentKind, Recurrence, ReviewStatus
+from plans.models import Agency, AgencyKind, BasisRelation, DocumentKind, Recurrence, ReviewStatus, UnitGroupKind
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -53,8 +55,10 @@ def choice_lists() -> dict[str, list[str]]:
     indicators = list(Indicator.objects.order_by("code").values_list("code", flat=True))
     lists = {
         "Loại cơ quan": _labels(AgencyKind),
+        "Loại nhóm": _labels(UnitGroupKind),
         "Loại văn bản": _labels(DocumentKind),
         "Loại chỉ tiêu": _labels(TargetKind),
+        "Cách đánh giá theo nhóm": _labels(GroupJudgement),
         "Chiều thay đổi": _labels(ChangeDirection),
         "Đơn vị tính": _labels(MeasureUnit),
         "Đơn vị": _labels(MeasureUnit),
@@ -62,6 +66,10 @@ def choice_lists() -> dict[str, list[str]]:
         "Cách tổng hợp": _labels(Aggregation),
         "Tần suất": _labels(Recurrence),
         "Có văn bản": ["Có", "Không"],
+        "Đo theo chuẩn nghèo": ["Có", "Không"],
+        "Số hiệu chưa xác minh": ["Có", "Không"],
+        "Ngày ban hành chưa xác minh": ["Có", "Không"],
+        "Quan hệ": _labels(BasisRelation),
         "Bản đồ": ["63", "34"],
         "Kỳ": _labels(PeriodKind),
         "Trạng thái": [str(ReviewStatus(s).label) for s in IMPORT_STATUSES],
@@ -88,8 +96,14 @@ HELP = {
     "Ngày hiệu lực": "Ngày/tháng/năm.",
     "Phạm vi chuyển giao": "Không bắt buộc, ví dụ “công tác giảm nghèo”.",
     "Căn cứ": "Văn bản quy định việc chuyển giao. Không bắt buộc.",
-    "Số hiệu": "Số hiệu văn bản như ghi trên văn bản, ví dụ 18/KH-UBND.",
-    "Mã cơ quan ban hành": "Mã cơ quan (sheet Cơ quan). Số hiệu + cơ quan ban hành xác định một văn bản.",
+    "Số hiệu": "Số hiệu văn bản như ghi trên văn bản, ví dụ 18/KH-UBND; để trống nếu chưa biết. Ở các sheet khác có thể ghi mã văn bản thay cho số hiệu.",
+    "Mã cơ quan ban hành": "Mã cơ quan (sheet Cơ quan). Số hiệu + cơ quan ban hành xác định một văn bản; không bắt buộc khi ô số hiệu ghi mã văn bản.",
+    "Mã văn bản": "Mã cố định của văn bản (chữ thường, số, dấu -). Để trống: hệ thống tự tạo; văn bản chưa có số hiệu thì ghi lại mã này để các sheet khác tham chiếu.",
+    "Số hiệu chưa xác minh": "“Có” nếu số hiệu chưa được đối chiếu với văn bản gốc. Để trống: Không.",
+    "Ngày ban hành chưa xác minh": "“Có” nếu ngày ban hành chưa được đối chiếu với văn bản gốc. Để trống: Không.",
+    "Mục đích": "Phần “Mục đích” của văn bản, chép nguyên văn. Không bắt buộc.",
+    "Yêu cầu": "Phần “Yêu cầu” của văn bản, chép nguyên văn. Không bắt buộc.",
+    "Quan hệ": "Căn cứ, Thực hiện, Thay thế hoặc Sửa đổi, bổ sung. Để trống: Căn cứ.",
     "Loại văn bản": "Chọn trong danh sách.",
     "Trích yếu": "Không bắt buộc.",
     "Người ký": "Không bắt buộc.",
@@ -99,15 +113,15 @@ HELP = {
     "Đến năm": "Năm kết thúc, ví dụ 2025.",
     "Có văn bản": "“Có” nếu có toàn văn; “Không” nếu văn bản chỉ được trích dẫn.",
     "Nguồn": "Không bắt buộc.",
-    "Số hiệu căn cứ": "Số hiệu văn bản được căn cứ.",
-    "Mã cơ quan ban hành căn cứ": "Mã cơ quan ban hành văn bản được căn cứ.",
+    "Số hiệu căn cứ": "Số hiệu (hoặc mã) văn bản được căn cứ, thực hiện, thay thế hoặc sửa đổi, bổ sung.",
+    "Mã cơ quan ban hành căn cứ": "Mã cơ quan ban hành văn bản đó; không bắt buộc khi ô trước ghi mã văn bản.",
     "Mã chỉ số": "Mã chỉ số trong danh mục (sheet Chỉ số), ví dụ GN01.",
     "Tên chỉ số": "Tên đầy đủ.",
     "Đơn vị tính": "Chọn trong danh sách.",
     "Chiều tốt": "Chọn trong danh sách.",
     "Cách tổng hợp": "Cộng dồn (số lượng), Tỷ lệ (tử số/mẫu số) hoặc Không tổng hợp.",
     "Mô tả": "Không bắt buộc.",
-    "Số hiệu văn bản": "Số hiệu văn bản chứa dòng này.",
+    "Số hiệu văn bản": "Số hiệu văn bản chứa dòng này, hoặc mã văn bản (khi văn bản chưa có số hiệu).",
     "Số thứ tự": "Số thứ tự như trong văn bản, ví dụ III.3. Duy nhất trong văn bản.",
     "Số thứ tự mục cha": "Số thứ tự của mục chứa nhiệm vụ này (mục cha phải đứng trước). Để trống nếu là mục gốc.",
     "Tiêu đề": "Không bắt buộc.",
@@ -124,11 +138,14 @@ HELP = {
     "Chiều thay đổi": "Giảm / Tăng cho hai loại thay đổi; để trống cho loại khác.",
     "Giá trị tối thiểu": "Số viết kiểu Việt Nam: 1,5 hoặc 75.000.",
     "Giá trị tối đa": "Số viết kiểu Việt Nam: 1,84.",
-    "Đơn vị": "Chọn trong danh sách.",
+    "Đơn vị": "Chọn trong danh sách. Mức, lũy kế, mốc: đơn vị tính của chỉ số. Thay đổi của chỉ số đo bằng %: “điểm %” (chênh lệch tỷ lệ) hoặc “%” (thay đổi tương đối của giá trị); chỉ số khác: đơn vị tính của chỉ số hoặc “%”. Gấp nhiều lần: “lần”. Định tính: để trống.",
     "Hạn": "Ngày/tháng/năm. Không bắt buộc.",
     "Giá trị gốc": "Giá trị năm gốc (cho chỉ tiêu thay đổi so với gốc).",
     "Năm gốc": "Năm của giá trị gốc.",
-    "Từ ngữ": "Như văn bản viết: trên, trở lên, khoảng, cơ bản, còn, đạt...",
+    "Từ ngữ": "Như văn bản viết: trên, trở lên, khoảng, cơ bản, còn, đạt, từ ... trở lên, từ ... đến (dấu ... là chỗ của con số).",
+    "Chuẩn nghèo": "Mã chuẩn nghèo: qd-59-2015 (2016–2020), nd-07-2021 (2022–2026), nd-351-2025 (2027–2030).",
+    "Nhóm địa bàn": "Mã nhóm địa bàn (sheet Nhóm địa bàn) khi chỉ tiêu đặt cho một nhóm, ví dụ các huyện nghèo. Không bắt buộc.",
+    "Cách đánh giá theo nhóm": "Bắt buộc khi có nhóm địa bàn: chọn trong danh sách.",
     "Địa bàn so sánh": "mã@bản đồ, cách nhau bằng ; ví dụ DBSCL@;VN@",
     "Chỉ tiêu cấp trên": "Chỉ tiêu được cụ thể hóa: số hiệu|mã cơ quan|mã chỉ tiêu, ví dụ 05-CT/TW|tw-bbt|MT.1",
     "Trích dẫn nguồn": "Chép nguyên văn câu trong văn bản.",
@@ -139,21 +156,39 @@ HELP = {
     "Tử số": "Số nguyên, không lớn hơn mẫu số.",
     "Mẫu số": "Số nguyên lớn hơn 0.",
     "Trạng thái": "Nháp, Đã gửi hoặc Đã duyệt. Để trống: Đã duyệt (số liệu chính thức do quản trị nhập).",
+    "Đo theo chuẩn nghèo": "Có nếu số liệu của chỉ số đổi nghĩa khi đổi chuẩn nghèo (tỷ lệ, số hộ nghèo, cận nghèo): mỗi số liệu ghi chuẩn nghèo của nó. Để trống: Không.",
+    "Chiều phân tổ": "Mã các chiều phân tổ của chỉ số (sheet Chiều phân tổ), cách nhau bằng dấu phẩy, ví dụ khu-vuc, dan-toc. Không bắt buộc.",
+    "Mã chiều phân tổ": "Mã ngắn của cách chia số liệu, ví dụ khu-vuc, dan-toc. Mã mới tạo chiều mới.",
+    "Tên chiều phân tổ": "Ví dụ Khu vực, Dân tộc, Giới tính chủ hộ. Bắt buộc khi mã chiều mới.",
+    "Mã nhóm phân tổ": "Mã của nhóm, duy nhất trong mọi chiều, ví dụ thanh-thi, dan-toc-thieu-so. Dùng ở cột “Nhóm phân tổ” của số liệu và chỉ tiêu.",
+    "Tên nhóm phân tổ": "Ví dụ Thành thị, Dân tộc thiểu số. Các nhóm của một chiều cộng lại bằng tổng số.",
+    "Mã nhóm": "Mã ngắn, cố định của nhóm địa bàn, ví dụ huyen-ngheo-2021-2025. Dùng ở cột “Nhóm địa bàn” của chỉ tiêu.",
+    "Tên nhóm": "Như văn bản gọi, ví dụ Huyện nghèo giai đoạn 2021–2025.",
+    "Loại nhóm": "Chọn trong danh sách.",
+    "Mã địa bàn phạm vi": "Địa bàn mà danh sách áp dụng: VN cho danh sách toàn quốc, mã tỉnh cho danh sách của tỉnh.",
+    "Văn bản quy định": "Số hiệu (hoặc mã văn bản) của văn bản ban hành danh sách, ví dụ 353/QĐ-TTg. Không bắt buộc.",
+    "Căn cứ pháp lý": "Như văn bản viết, ví dụ “Phụ lục I Quyết định số 353/QĐ-TTg ngày 15/3/2022”.",
+    "Vào nhóm từ": "Ngày/tháng/năm. Để trống: từ khi nhóm có hiệu lực.",
+    "Ra khỏi nhóm từ": "Ngày đơn vị không còn trong nhóm (ngày của quyết định đưa ra khỏi danh sách). Để trống nếu còn trong nhóm.",
+    "Căn cứ ra khỏi nhóm": "Văn bản đưa đơn vị ra khỏi nhóm, ví dụ “Quyết định số 702/QĐ-TTg ngày 22/7/2024”.",
 }
 REQUIRED = {
     "agencies": {"Mã cơ quan", "Tên cơ quan", "Loại cơ quan", "Mã địa bàn"},
     "agency_successions": {"Mã cơ quan cũ", "Mã cơ quan mới", "Ngày hiệu lực"},
-    "documents": {"Số hiệu", "Mã cơ quan ban hành", "Loại văn bản", "Mã địa bàn"},
-    "document_bases": {"Số hiệu", "Mã cơ quan ban hành", "Số hiệu căn cứ", "Mã cơ quan ban hành căn cứ"},
+    "documents": {"Mã cơ quan ban hành", "Loại văn bản", "Mã địa bàn"},
+    "document_bases": {"Số hiệu", "Số hiệu căn cứ"},
+    "dimensions": {"Mã chiều phân tổ", "Mã nhóm phân tổ", "Tên nhóm phân tổ"},
+    "unit_groups": {"Mã nhóm", "Tên nhóm", "Loại nhóm", "Mã địa bàn phạm vi"},
+    "unit_group_members": {"Mã nhóm", "Mã địa bàn"},
     "indicators": {"Mã chỉ số", "Tên chỉ số", "Đơn vị tính", "Chiều tốt", "Cách tổng hợp"},
-    "tasks": {"Số hiệu văn bản", "Mã cơ quan ban hành", "Số thứ tự"},
-    "targets": {"Số hiệu văn bản", "Mã cơ quan ban hành", "Mã chỉ tiêu", "Mã chỉ số", "Mã địa bàn", "Loại chỉ tiêu", "Đơn vị", "Đến năm", "Trích dẫn nguồn"},
+    "tasks": {"Số hiệu văn bản", "Số thứ tự"},
+    "targets": {"Số hiệu văn bản", "Mã cơ quan ban hành", "Mã chỉ tiêu", "Mã địa bàn", "Loại chỉ tiêu", "Đến năm", "Trích dẫn nguồn"},
     ACTUALS: {"Mã chỉ số", "Mã địa bàn", "Năm"},
 }
 GENERAL_NOTES = [
     "Mỗi sheet một loại dữ liệu, nạp theo thứ tự các sheet. Không đổi tên sheet và tiêu đề cột.",
     "Dòng 2 của mỗi sheet (chữ nghiêng, màu xám) là ví dụ lấy từ dữ liệu đang có: để nguyên thì không thay đổi gì; có thể xóa.",
-    "Dòng trùng khóa với dữ liệu đang có sẽ cập nhật bản ghi đó (văn bản: số hiệu + cơ quan ban hành; nhiệm vụ: văn bản + số thứ tự; chỉ số: mã; chỉ tiêu: văn bản + mã; số liệu: chỉ số + địa bàn + kỳ).",
+    "Dòng trùng khóa với dữ liệu đang có sẽ cập nhật bản ghi đó (văn bản: mã văn bản, hoặc số hiệu + cơ quan ban hành, hoặc với văn bản chưa có số hiệu: cơ quan + loại + ngày ban hành + trích yếu; nhiệm vụ: văn bản + số thứ tự; chỉ số: mã; chỉ tiêu: văn bản + mã; số liệu: chỉ số + địa bàn + kỳ).",
     "Số viết kiểu Việt Nam: dấu , trước phần thập phân, dấu . giữa các nhóm nghìn (1,84; 75.000). Ngày viết ngày/tháng/năm.",
     "Chỉ nhập giá trị, không dùng công thức: ô có công thức bị từ chối.",
     "Trước khi ghi, hệ thống cho xem trước: số dòng mới, thay đổi, không đổi, sai ở từng sheet. Một ô sai thì không ghi gì cả.",
