@@ -91,6 +91,12 @@ REVIEW_LIST = Policy(
     lambda: _("chỉ nhận bảng tính .xlsx hoặc tệp .csv"),
     lambda: settings.REVIEW_LIST_MAX_UPLOAD_BYTES,
 )
+# A plan's task appendix as the province wrote it: a sheet, or a table in the plan's .docx (exchange/).
+PLAN_APPENDIX = Policy(
+    (".xlsx", ".docx"),
+    lambda: _("chỉ nhận bảng tính .xlsx hoặc văn bản Word .docx có bảng phụ lục"),
+    lambda: getattr(settings, "APPENDIX_MAX_UPLOAD_BYTES", 20 * MB),
+)
 EVIDENCE = Policy(
     (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png"),
     lambda: _("chỉ nhận PDF, Word, Excel, JPEG hoặc PNG"),

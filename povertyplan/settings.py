@@ -13,6 +13,9 @@ import plotly
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# python-docx (exchange/) installs lxml, and openpyxl parses with lxml instead of defusedxml when both are
+# there: keep uploaded workbooks parsed by defusedxml (entities refused). Read when openpyxl is first imported.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
     "indicators",
     "households",
     "accounts",
+    "exchange",
     # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's.
     "import_export",
 ]

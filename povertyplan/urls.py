@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("indicators.workbook_urls")),
     path("", include("plans.urls")),
     path("", include("households.urls")),
+    path("", include("exchange.urls")),
 ]
 
 admin.site.site_header = "povertyplan – Quản trị"
