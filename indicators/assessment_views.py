@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from indicators import assessments, audit_history, dashboards
 from indicators.forms import EvidenceField, ReturnForm, add_service_errors
 from indicators.models import AssessmentVerdict, Target, TargetAssessment, TargetKind
-from indicators.view_helpers import EDITABLE, message_errors
+from indicators.view_helpers import EDITABLE, message_errors, run_step
 from plans import access
 from plans.access import Action
 from plans.models import ReviewStatus
@@ -140,12 +140,7 @@ def assessment_page(request: HttpRequest, target_id: int) -> HttpResponse:
 
 
 def _step(request: HttpRequest, assessment: TargetAssessment, success: str, transition) -> HttpResponse:
-    try:
-        transition()
-    except ValidationError as error:
-        message_errors(request, error)
-    else:
-        messages.success(request, success)
+    run_step(request, success, transition)
     return redirect(_page_url(assessment.target_id, assessment.year))
 
 

@@ -577,7 +577,9 @@ def _value_unit(target) -> str | None:
     )
 
 
-def _relative_change(target, values, as_of_year: int, better: str) -> Evaluation:
+def _against_baseline(target, values, as_of_year: int) -> tuple[int, Decimal, int, Decimal] | Evaluation:
+    """(baseline year, baseline, latest year, latest value) of a target measured against a baseline,
+    or the "no data" evaluation saying what is missing."""
     base_year = target.baseline_year or ((target.start_year or target.end_year) - 1)
     baseline = _dec(target.baseline_value)
     if baseline is None:
@@ -588,6 +590,14 @@ def _relative_change(target, values, as_of_year: int, better: str) -> Evaluation
     if not series:
         return _no_data(f"Chưa có số liệu sau năm gốc {base_year}")
     year, value = list(series.items())[-1]
+    return base_year, baseline, year, value
+
+
+def _relative_change(target, values, as_of_year: int, better: str) -> Evaluation:
+    found = _against_baseline(target, values, as_of_year)
+    if isinstance(found, Evaluation):
+        return found
+    base_year, baseline, year, value = found
     decrease = target.change_direction == ChangeDirection.DECREASE
     if target.unit == MeasureUnit.PERCENT:
         if baseline == 0:
@@ -621,18 +631,12 @@ def _relative_change(target, values, as_of_year: int, better: str) -> Evaluation
 
 def _multiple(target, values, as_of_year: int, better: str) -> Evaluation:
     """ "gấp 2 lần so với năm 2020": the latest value over the baseline."""
-    base_year = target.baseline_year or ((target.start_year or target.end_year) - 1)
-    baseline = _dec(target.baseline_value)
-    if baseline is None:
-        baseline = _series(values).get(base_year)
-    if baseline is None:
-        return _no_data(f"Chưa có giá trị gốc năm {base_year}")
+    found = _against_baseline(target, values, as_of_year)
+    if isinstance(found, Evaluation):
+        return found
+    base_year, baseline, year, value = found
     if baseline <= 0:
         return _no_data(f"Giá trị gốc năm {base_year} không lớn hơn 0, không tính được số lần")
-    series = _series(values, base_year + 1, min(as_of_year, target.end_year))
-    if not series:
-        return _no_data(f"Chưa có số liệu sau năm gốc {base_year}")
-    year, value = list(series.items())[-1]
     ratio = (value / baseline).quantize(RATIO_PLACES)
     value_unit = _value_unit(target)
     measure = (

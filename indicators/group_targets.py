@@ -37,7 +37,7 @@ from indicators.evaluation import Evaluation, EvaluationStatus, evaluate
 from indicators.models import Aggregation, Direction, GroupJudgement, MeasureUnit, Target
 from plans import access
 from plans.models import AdministrativeUnit, AdminMap, UnitGroup, UnitGroupMember, UnitLevel
-from plans.unit_groups import is_member_on, representatives_of
+from plans.unit_groups import is_member_on, representatives_of, under_any
 
 Status = EvaluationStatus
 # The group's status under EACH_MEMBER: the first of these any member has.
@@ -163,14 +163,7 @@ def prepare(targets: list[Target]) -> GroupPlan:
 
 
 def _within(unit: AdministrativeUnit, roots: set[int] | None) -> bool:
-    if roots is None:
-        return True
-    current, depth = unit, 0
-    while current is not None and depth <= access.SUBTREE_DEPTH:
-        if current.pk in roots:
-            return True
-        current, depth = current.parent, depth + 1
-    return False
+    return roots is None or under_any(unit, roots)
 
 
 def _last_own_year(unit: AdministrativeUnit) -> int | None:

@@ -46,14 +46,19 @@ def task_in_scope(request: HttpRequest, task_id: int) -> Task:
     return get_object_or_404(tasks, pk=task_id)
 
 
-def workflow_step(request: HttpRequest, record, detail_view: str, success: str, transition) -> HttpResponse:
-    """Run one workflow step (submit, approve) and go back to the record's page with the outcome."""
+def run_step(request: HttpRequest, success: str, transition) -> None:
+    """Run one workflow step (submit, approve) and put its outcome in the messages."""
     try:
         transition()
     except ValidationError as error:
         message_errors(request, error)
     else:
         messages.success(request, success)
+
+
+def workflow_step(request: HttpRequest, record, detail_view: str, success: str, transition) -> HttpResponse:
+    """Run one workflow step and go back to the record's page with the outcome."""
+    run_step(request, success, transition)
     return redirect(detail_view, record.pk)
 
 

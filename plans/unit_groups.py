@@ -66,6 +66,11 @@ def lies_within(unit: AdministrativeUnit, scope: AdministrativeUnit) -> bool:
     if scope.level == UnitLevel.NATION:
         return True
     roots = {scope.pk} if scope.admin_map == unit.admin_map else access.predecessor_unit_ids({scope.pk})
+    return under_any(unit, roots)
+
+
+def under_any(unit: AdministrativeUnit, roots: set[int]) -> bool:
+    """Is `unit` one of `roots` or below one of them (walking loaded parents)?"""
     current, depth = unit, 0
     while current is not None and depth <= access.SUBTREE_DEPTH:
         if current.pk in roots:
