@@ -50,8 +50,9 @@ REORGANISATION_YEAR = 2025  # the 2025 review (Sep–Dec) ran on the 34-province
 
 
 # Standards whose classification rule the register does not implement: they label figures only
-# (QĐ 59/2015: an income at or below the line is poor whatever the deprivations; data/standards/README.md).
-FIGURES_ONLY_STANDARDS = {"qd-59-2015"}
+# (QĐ 09/2011 counts income only; QĐ 59/2015: an income at or below the line is poor whatever the
+# deprivations; data/standards/README.md).
+FIGURES_ONLY_STANDARDS = {"qd-09-2011", "qd-59-2015"}
 
 
 def standard_for(year: int) -> PovertyStandard:

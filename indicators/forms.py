@@ -130,11 +130,17 @@ class ActualForm(ReportForm):
     breakdown = forms.CharField(label=_("Nhóm phân tổ"), required=False, widget=forms.Select,
                                 help_text=_("Để “Tổng số” cho số liệu chung; chọn một nhóm để nhập số liệu riêng của nhóm đó."))
 
-    field_order = ["year", "period", "breakdown", "value", "numerator", "denominator", "evidence", "correction_reason",
-                   "version"]
+    # Only where the year takes two standards (poverty_standards.Standards.applicable); "" = the page's.
+    standard = forms.CharField(label=_("Chuẩn nghèo"), required=False, widget=forms.Select,
+                               help_text=_("Số liệu rà soát cuối năm cuối của một chuẩn nghèo có thể tính theo chuẩn "
+                                           "đó hoặc theo chuẩn mới (làm gốc cho giai đoạn sau): mỗi chuẩn là một số liệu riêng."))
 
-    def __init__(self, *args, indicator=None, options=None, **kwargs):
-        """`options`: the indicator's (breakdowns.indicator_options), when the caller has them already."""
+    field_order = ["year", "period", "standard", "breakdown", "value", "numerator", "denominator", "evidence",
+                   "correction_reason", "version"]
+
+    def __init__(self, *args, indicator=None, options=None, standard_choices=None, **kwargs):
+        """`options`: the indicator's (breakdowns.indicator_options), when the caller has them already;
+        `standard_choices`: [(code, label)] of the standards the page's year takes."""
         super().__init__(*args, **kwargs)
         self.indicator = indicator
         self.options = breakdowns.indicator_options(indicator) if options is None else options
@@ -143,6 +149,10 @@ class ActualForm(ReportForm):
             self.fields["breakdown"].widget.choices = choices
         else:
             del self.fields["breakdown"]
+        if standard_choices and len(standard_choices) > 1:
+            self.fields["standard"].widget.choices = standard_choices
+        else:
+            del self.fields["standard"]
 
     def clean_breakdown(self) -> str:
         code = (self.cleaned_data.get("breakdown") or "").strip()
@@ -156,13 +166,17 @@ class ActualForm(ReportForm):
     def clean(self):
         data = super().clean()
         data.setdefault("breakdown", "")
+        data["standard"] = (data.get("standard") or "").strip()  # the service refuses one the year does not take
         if data.get("value") is not None and (data.get("numerator") is not None or data.get("denominator") is not None):
             self.add_error("value", _("Nhập giá trị, hoặc tử số và mẫu số — không nhập cả hai."))
         return data
 
     def expected_version(self, loaded_year: int, loaded_period: "selectors.Period" = selectors.YEARLY,
-                         loaded_breakdown: str = "") -> int:
+                         loaded_breakdown: str = "", loaded_standard: str | None = None) -> int:
+        """`loaded_standard`: the standard of the figure the page showed; another standard is another figure."""
         if self.cleaned_data.get("breakdown", "") != loaded_breakdown:
+            return 0
+        if loaded_standard is not None and self.cleaned_data.get("standard", "") != loaded_standard:
             return 0
         return super().expected_version(loaded_year, loaded_period)
 

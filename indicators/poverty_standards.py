@@ -24,6 +24,7 @@ class StandardInfo:
     first_year: int
     last_year: int
     period_end: int  # the end of the period it was made for
+    legal_basis: str = ""
 
     @property
     def short_name(self) -> str:
@@ -49,8 +50,8 @@ class Standards:
 
     def __init__(self):
         self.by_code = {
-            s.code: StandardInfo(s.code, s.first_year, s.last_year, _period_end(s))
-            for s in PovertyStandard.objects.only("code", "name", "first_year", "last_year")
+            s.code: StandardInfo(s.code, s.first_year, s.last_year, _period_end(s), s.legal_basis)
+            for s in PovertyStandard.objects.only("code", "name", "legal_basis", "first_year", "last_year")
         }
 
     def in_force(self, year: int | None) -> str:
@@ -61,6 +62,21 @@ class Standards:
             if info.first_year <= year <= info.last_year:
                 return info.code
         return ""
+
+    def applicable(self, year: int | None) -> list[str]:
+        """The standards a figure of `year` may be measured under: the one in force, and the next one
+        when it starts the following year (the review at the end of a standard's last year is the
+        baseline of the next: 2021 under QĐ 59/2015 or NĐ 07/2021)."""
+        if year is None:
+            return []
+        current = self.in_force(year)
+        following = [info.code for info in self.by_code.values() if info.first_year == year + 1]
+        return [code for code in [current, *following] if code]
+
+    def choice_label(self, code: str) -> str:
+        """"chuẩn 2016–2020 (QĐ 59/2015/QĐ-TTg)", for a form's list."""
+        info = self.by_code[code]
+        return f"{info.display_name} ({info.legal_basis})" if info.legal_basis else info.display_name
 
     def short_name(self, code: str) -> str:
         info = self.by_code.get(code)
@@ -84,7 +100,17 @@ class Standards:
             raise ValueError(
                 _("Không có chuẩn nghèo mã “%(code)s” (các mã: %(known)s).") % {"code": code, "known": known}
             )
+        allowed = self.applicable(year) if year is not None else [code]
+        if code not in allowed:
+            raise ValueError(self._not_applicable(code, year, allowed))
         return code
+
+    def _not_applicable(self, code: str, year: int, allowed: list[str]) -> str:
+        if not allowed:
+            return _("Chuẩn nghèo “%(code)s” không dùng cho số liệu năm %(year)s: chưa có chuẩn nghèo nào cho năm này.") % {
+                "code": code, "year": year}
+        return _("Chuẩn nghèo “%(code)s” không dùng cho số liệu năm %(year)s; năm này chỉ nhận: %(allowed)s.") % {
+            "code": code, "year": year, "allowed": ", ".join(allowed)}
 
 
 def standard_for_figure(*, indicator, year: int, code: str = "", standards: Standards | None = None) -> str:
@@ -95,6 +121,17 @@ def standard_for_figure(*, indicator, year: int, code: str = "", standards: Stan
         )
     except ValueError as error:
         raise ValidationError({"standard": str(error)}) from None
+
+
+def entry_standard(*, target, year: int, standards: Standards | None = None) -> str:
+    """The standard a target's figure of `year` is entered under by default: the target's own where
+    it applies to the year, else the one in force; "" for an indicator that does not depend on it."""
+    if not target.indicator.depends_on_standard:
+        return ""
+    standards = standards or Standards()
+    if target.standard and target.standard in standards.applicable(year):
+        return target.standard
+    return standards.in_force(year)
 
 
 _cached: Standards | None = None

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import audit_history, breakdowns, merged_entry, selectors, services, worklist
+from indicators import audit_history, breakdowns, merged_entry, poverty_standards, selectors, services, worklist
 from indicators.forms import ActualForm, AnswerForm, ExplanationRequestForm, ReturnForm, add_service_errors
 from indicators.models import Actual, Target
 from indicators.view_helpers import (
@@ -83,7 +83,7 @@ def _target_in_scope(request: HttpRequest, target_id: int) -> Target:
 
 
 def _save_actual(request: HttpRequest, target: Target, unit: AdministrativeUnit, form: ActualForm, loaded_year: int,
-                 loaded_period: selectors.Period, loaded_breakdown: str) -> Actual:
+                 loaded_period: selectors.Period, loaded_breakdown: str, loaded_standard: str) -> Actual:
     """Save the figure, attach its files and (for "Gửi duyệt") submit it: all or nothing."""
     data = form.cleaned_data
     with transaction.atomic():
@@ -91,8 +91,8 @@ def _save_actual(request: HttpRequest, target: Target, unit: AdministrativeUnit,
             user=request.user, indicator=target.indicator, unit=unit, year=data["year"],
             period_kind=data["period"].kind, period_number=data["period"].number,
             value=data["value"], numerator=data["numerator"], denominator=data["denominator"], target=target,
-            expected_version=form.expected_version(loaded_year, loaded_period, loaded_breakdown),
-            correction_reason=data["correction_reason"], standard=target.standard, breakdown=data["breakdown"],
+            expected_version=form.expected_version(loaded_year, loaded_period, loaded_breakdown, loaded_standard),
+            correction_reason=data["correction_reason"], standard=data["standard"], breakdown=data["breakdown"],
         )
         for upload in data["evidence"]:
             services.attach_evidence(user=request.user, upload=upload, actual=actual)
@@ -114,28 +114,35 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
     page_closed = unit.pk == target.territory_id and merged_entry.closure(target, year, period) is not None
     options = breakdowns.indicator_options(target.indicator)
     breakdown = _page_breakdown(request, target, options)
-    actual = selectors.actual_for(request.user, target=target, year=year, period=period, unit=unit, breakdown=breakdown)
+    standards = poverty_standards.Standards() if target.indicator.depends_on_standard else None
+    standard = _page_standard(request, target, year, standards)
+    choices = _standard_choices(target, year, standards)
+    actual = selectors.actual_for(request.user, target=target, year=year, period=period, unit=unit, breakdown=breakdown,
+                                  standard=standard)
     conflict, status, notice = None, 200, (year, period)
     if request.method == "POST":
-        form = ActualForm(request.POST, request.FILES, page_period=period, indicator=target.indicator, options=options)
+        form = ActualForm(request.POST, request.FILES, page_period=period, indicator=target.indicator, options=options,
+                          standard_choices=choices)
         if form.is_valid():
             data = form.cleaned_data
+            if target.indicator.depends_on_standard and not data["standard"]:
+                data["standard"] = poverty_standards.entry_standard(target=target, year=data["year"], standards=standards)
             notice = (data["year"], data["period"])
-            if data["year"] != year or data["period"] != period or data["breakdown"] != breakdown:
+            if (data["year"], data["period"], data["breakdown"], data["standard"]) != (year, period, breakdown, standard):
                 actual = selectors.actual_for(request.user, target=target, year=data["year"], period=data["period"],
-                                              unit=unit, breakdown=data["breakdown"])
+                                              unit=unit, breakdown=data["breakdown"], standard=data["standard"])
             try:
                 saved = _save_actual(request, target, unit, form, loaded_year=year, loaded_period=period,
-                                     loaded_breakdown=breakdown)
+                                     loaded_breakdown=breakdown, loaded_standard=standard)
             except EditConflict as edit_conflict:
                 actual, year, period, status = edit_conflict.current, data["year"], data["period"], 409
-                breakdown = data["breakdown"]
+                breakdown, standard = data["breakdown"], data["standard"]
                 mine = selectors.typed_figure_text(
                     indicator=target.indicator, value=data["value"], numerator=data["numerator"], denominator=data["denominator"]
                 )
                 conflict = conflict_context(actual, mine, selectors.figure_text(actual))
                 form = rebind(ActualForm, request, actual.version, page_period=period, indicator=target.indicator,
-                              options=options)
+                              options=options, standard_choices=_standard_choices(target, year, standards))
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -145,13 +152,14 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
                     messages.success(request, _("Đã lưu nháp số liệu."))
                 return redirect("actual_detail", saved.pk)
     else:
-        initial = {"year": year, "period": period.code, "breakdown": breakdown}
+        initial = {"year": year, "period": period.code, "breakdown": breakdown, "standard": standard}
         if actual is not None:
             initial.update(
                 value=selectors.number_input(actual.value), numerator=selectors.number_input(actual.numerator),
                 denominator=selectors.number_input(actual.denominator), version=actual.version,
             )
-        form = ActualForm(initial=initial, page_period=period, indicator=target.indicator, options=options)
+        form = ActualForm(initial=initial, page_period=period, indicator=target.indicator, options=options,
+                          standard_choices=choices)
     context = {
         "target": target,
         "unit": unit,
@@ -166,7 +174,9 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         "conflict": conflict,
         "needs_reason": actual is not None and actual.is_locked,
         "is_pending": actual is not None and actual.status == ReviewStatus.SUBMITTED,
-        "action_url": _entry_url(target, unit, year, period, breakdown),
+        "action_url": _entry_url(target, unit, year, period, breakdown, standard, standards),
+        "standard": standard,
+        "standard_rows": _standard_rows(request, target, unit, year, period, breakdown, standard, standards),
         "breakdown_label": breakdowns.breakdown_label(breakdown) if breakdown else "",
         "breakdown_rows": breakdowns.period_figures(
             request.user, indicator=target.indicator, unit=unit, year=year, period_kind=period.kind,
@@ -174,8 +184,38 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         ),
     }
     for row in context["breakdown_rows"]:
-        row.url = _entry_url(target, unit, year, period, row.code)
+        row.url = _entry_url(target, unit, year, period, row.code, standard, standards)
     return render(request, "indicators/actual_form.html", context, status=status)
+
+
+def _page_standard(request: HttpRequest, target: Target, year: int, standards: poverty_standards.Standards | None) -> str:
+    """The standard the page enters (?chuan=): one the year takes, else the target's where it
+    applies, else the one in force; "" for an indicator that does not depend on the standard."""
+    default = poverty_standards.entry_standard(target=target, year=year, standards=standards)
+    code = request.GET.get("chuan", "").strip()
+    return code if default and code in standards.applicable(year) else default
+
+
+def _standard_choices(target: Target, year: int, standards: poverty_standards.Standards | None) -> list[tuple[str, str]]:
+    if not target.indicator.depends_on_standard:
+        return []
+    return [(code, standards.choice_label(code)) for code in standards.applicable(year)]
+
+
+def _standard_rows(request: HttpRequest, target: Target, unit: AdministrativeUnit, year: int, period: selectors.Period,
+                   breakdown: str, standard: str, standards: poverty_standards.Standards | None) -> list[dict]:
+    """The period's figure under each standard the year takes, where it takes two (each its own figure)."""
+    codes = [code for code, _label in _standard_choices(target, year, standards)]
+    if len(codes) < 2:
+        return []
+    figures = selectors.figures_by_standard(request.user, target=target, unit=unit, year=year, period=period,
+                                            breakdown=breakdown, standards=codes)
+    return [
+        {"code": code, "label": standards.choice_label(code), "actual": figures.get(code), "current": code == standard,
+         "text": selectors.figure_text(figures[code]) if code in figures else "",
+         "url": _entry_url(target, unit, year, period, breakdown, code, standards)}
+        for code in codes
+    ]
 
 
 def _page_breakdown(request: HttpRequest, target: Target, options: list) -> str:
@@ -185,9 +225,13 @@ def _page_breakdown(request: HttpRequest, target: Target, options: list) -> str:
     return code if code in {breakdowns.WHOLE, *(option.code for option in options)} else target.breakdown
 
 
-def _entry_url(target: Target, unit: AdministrativeUnit, year: int, period: selectors.Period, breakdown: str) -> str:
+def _entry_url(target: Target, unit: AdministrativeUnit, year: int, period: selectors.Period, breakdown: str,
+               standard: str = "", standards: poverty_standards.Standards | None = None) -> str:
     url = merged_entry.entry_url(target, unit, year, period)
-    return url if breakdown == target.breakdown else f"{url}&{urlencode({'nhom': breakdown})}"
+    query = {} if breakdown == target.breakdown else {"nhom": breakdown}
+    if standard and standard != poverty_standards.entry_standard(target=target, year=year, standards=standards):
+        query["chuan"] = standard
+    return f"{url}&{urlencode(query)}" if query else url
 
 
 def _actual_in_scope(request: HttpRequest, actual_id: int) -> Actual:
@@ -213,7 +257,8 @@ def _actual_page(request: HttpRequest, actual: Actual, *, return_form: ReturnFor
         "own_record": may_review and own,
         "can_submit": may_enter and actual.status in EDITABLE,
         "period": selectors.period_of(actual),
-        "edit_url": _entry_url(target, actual.unit, actual.year, selectors.period_of(actual), actual.breakdown)
+        "edit_url": _entry_url(target, actual.unit, actual.year, selectors.period_of(actual), actual.breakdown,
+                               actual.standard)
         if target is not None and may_enter and actual.status != ReviewStatus.SUBMITTED else "",
         "breakdown_label": breakdowns.breakdown_label(actual.breakdown) if actual.breakdown else "",
         "return_form": return_form or ReturnForm(),

@@ -143,7 +143,7 @@ HELP = {
     "Giá trị gốc": "Giá trị năm gốc (cho chỉ tiêu thay đổi so với gốc).",
     "Năm gốc": "Năm của giá trị gốc.",
     "Từ ngữ": "Như văn bản viết: trên, trở lên, khoảng, cơ bản, còn, đạt, từ ... trở lên, từ ... đến (dấu ... là chỗ của con số).",
-    "Chuẩn nghèo": "Mã chuẩn nghèo: qd-59-2015 (2016–2020), nd-07-2021 (2022–2026), nd-351-2025 (2027–2030).",
+    "Chuẩn nghèo": "Mã chuẩn nghèo: qd-09-2011 (2011–2015), qd-59-2015 (2016–2020), nd-07-2021 (2022–2026), nd-351-2025 (2027–2030).",
     "Nhóm địa bàn": "Mã nhóm địa bàn (sheet Nhóm địa bàn) khi chỉ tiêu đặt cho một nhóm, ví dụ các huyện nghèo. Không bắt buộc.",
     "Cách đánh giá theo nhóm": "Bắt buộc khi có nhóm địa bàn: chọn trong danh sách.",
     "Địa bàn so sánh": "mã@bản đồ, cách nhau bằng ; ví dụ DBSCL@;VN@",

@@ -78,8 +78,8 @@ def test_the_poverty_rate_indicators_depend_on_the_standard_and_every_year_has_o
     depends = set(Indicator.objects.filter(depends_on_standard=True).values_list("code", flat=True))
     assert {"GN01", "GN02", "GN03", "GN06"} <= depends and not {"GN04", "GN07", "LD01"} & depends
     standards = Standards()
-    assert [standards.in_force(year) for year in (2015, 2016, 2020, 2021, 2022, 2026, 2027, 2030)] == [
-        "", QD59, QD59, QD59, ND07, ND07, "nd-351-2025", "nd-351-2025"]
+    assert [standards.in_force(year) for year in (2010, 2015, 2016, 2020, 2021, 2022, 2026, 2027, 2030)] == [
+        "", "qd-09-2011", QD59, QD59, QD59, ND07, ND07, "nd-351-2025", "nd-351-2025"]
     assert [standards.short_name(code) for code in (QD59, ND07, "nd-351-2025")] == [
         "chuẩn 2016–2020", "chuẩn 2022–2025", "chuẩn 2027–2030"]
     qd59 = PovertyStandard.objects.get(code=QD59)
@@ -197,7 +197,7 @@ def test_the_workbook_refuses_a_standard_on_an_indicator_without_one_and_an_unkn
     messages = {(e.row, e.column): e.message for e in result.errors}
     assert messages == {
         (2, "Chuẩn nghèo"): "Chuẩn nghèo: Chỉ số GN04 không đo theo chuẩn nghèo: để trống cột “Chuẩn nghèo”.",
-        (3, "Chuẩn nghèo"): "Chuẩn nghèo: Không có chuẩn nghèo mã “nd-99-2099” (các mã: qd-59-2015, nd-07-2021, nd-351-2025).",
+        (3, "Chuẩn nghèo"): "Chuẩn nghèo: Không có chuẩn nghèo mã “nd-99-2099” (các mã: qd-09-2011, qd-59-2015, nd-07-2021, nd-351-2025).",
     }
     assert (result.new, result.wrong) == (1, 2)
 
@@ -279,3 +279,76 @@ def test_the_data_migration_gives_existing_figures_the_standard_of_their_year(db
     figures = sorted(Actual.objects.filter(unit=nation).values_list("indicator__code", "year", "standard", "value"))
     assert figures == [("GN01", 2021, QD59, 3), ("GN01", 2023, "", 3), ("GN01", 2023, ND07, 4), ("GN04", 2023, "", 3)]
     assert YearlyValue.every.get(indicator=gn01, unit=nation, year=2021).standard == QD59
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry page: a year that takes two standards (the last year of one, the baseline of the next)
+
+
+@pytest.fixture
+def target_2021(standards) -> Target:
+    """A Hậu Giang target on NĐ 07/2021 whose baseline is the 2021 review (it takes both standards)."""
+    document = Document.objects.get(number="18/KH-UBND", issuer__code="hg-ubnd")
+    return Target.objects.create(
+        document=document, code="HG.CN", indicator=Indicator.objects.get(code="GN01"), territory=unit("93"),
+        kind=TargetKind.AVERAGE_CHANGE, change_direction=ChangeDirection.DECREASE, min_value=Decimal(1),
+        unit=MeasureUnit.POINTS, baseline_year=2021, start_year=2022, end_year=2025, standard=ND07,
+        source_quote="Tỷ lệ hộ nghèo giảm bình quân 1 điểm %/năm.",
+    )
+
+
+def entry(target: Target, year: int = 2021, standard: str = "") -> str:
+    url = f"{reverse('actual_entry', args=[target.pk])}?nam={year}"
+    return f"{url}&chuan={standard}" if standard else url
+
+
+def post_figure(client, target: Target, value: str, standard: str | None, version: str = "", year: int = 2021,
+                page_standard: str = ""):
+    data = {"year": year, "period": "nam", "value": value, "numerator": "", "denominator": "", "version": version,
+            "action": "save", "correction_reason": ""}
+    if standard is not None:
+        data["standard"] = standard
+    return client.post(entry(target, year, page_standard), data)
+
+
+def test_the_entry_page_offers_both_2021_standards_defaulting_to_the_target_s_and_keeps_both_figures(
+        target_2021, personas, client):
+    client.force_login(personas.officer_hg)
+    page = client.get(entry(target_2021)).content.decode()
+    assert '<option value="nd-07-2021" selected>chuẩn 2022–2025 (NĐ 07/2021/NĐ-CP)</option>' in page
+    assert '<option value="qd-59-2015">chuẩn 2016–2020 (QĐ 59/2015/QĐ-TTg)</option>' in page
+
+    assert post_figure(client, target_2021, "14,1", ND07).status_code == 302
+    assert post_figure(client, target_2021, "4,5", QD59).status_code == 302
+    figures = Actual.objects.filter(indicator=target_2021.indicator, unit=target_2021.territory, year=2021)
+    assert sorted(figures.values_list("standard", "value", "version")) == [
+        (ND07, Decimal("14.1"), 1), (QD59, Decimal("4.5"), 1)]
+
+    # The page on the other standard (?chuan=) shows both figures, and editing one never touches the other.
+    page = client.get(entry(target_2021, standard=QD59)).content.decode()
+    assert "Số liệu theo từng chuẩn nghèo" in page and "14,1" in page and "4,5" in page
+    assert '<option value="qd-59-2015" selected>' in page
+    assert post_figure(client, target_2021, "4,6", QD59, version="1", page_standard=QD59).status_code == 302
+    assert sorted(figures.values_list("standard", "value", "version")) == [
+        (ND07, Decimal("14.1"), 1), (QD59, Decimal("4.6"), 2)]
+    # Its figure page's edit link opens the entry on its own standard.
+    detail = client.get(reverse("actual_detail", args=[figures.get(standard=QD59).pk])).content.decode()
+    assert f"{entry(target_2021)}&amp;ky=nam&amp;chuan={QD59}" in detail
+
+
+def test_a_standard_the_year_does_not_take_is_refused_in_vietnamese_on_the_page_and_in_the_workbook(
+        target_2021, personas, client):
+    client.force_login(personas.officer_hg)
+    response = post_figure(client, target_2021, "3", "nd-351-2025")
+    assert response.status_code == 200
+    assert ("Chuẩn nghèo “nd-351-2025” không dùng cho số liệu năm 2021; năm này chỉ nhận: qd-59-2015, nd-07-2021."
+            in response.content.decode())
+    # A year of one standard: no choice on the page, the figure is under it.
+    assert 'name="standard"' not in client.get(entry(target_2021, year=2023)).content.decode()
+    assert post_figure(client, target_2021, "3", None, year=2023).status_code == 302
+    assert list(Actual.objects.filter(indicator=target_2021.indicator).values_list("year", "standard")) == [(2023, ND07)]
+
+    result = import_actuals(sheet(national(2020, "3", ND07), national(2015, "9,88", QD59)), write=False)
+    assert [(e.row, e.message) for e in result.errors] == [
+        (2, "Chuẩn nghèo: Chuẩn nghèo “nd-07-2021” không dùng cho số liệu năm 2020; năm này chỉ nhận: qd-59-2015.")]
+    assert Standards().applicable(2015) == ["qd-09-2011", QD59] and Standards().applicable(2010) == ["qd-09-2011"]

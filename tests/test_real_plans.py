@@ -22,7 +22,7 @@ from plans.models import AgencyKind, BasisRelation, Document, DocumentBasis, Doc
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_plans"
 SLUGS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-ND07, QD59 = "nd-07-2021", "qd-59-2015"
+ND07, QD59, QD09 = "nd-07-2021", "qd-59-2015", "qd-09-2011"
 
 
 def read_fixture(slug: str) -> tuple[dict, list[str]]:
@@ -235,7 +235,7 @@ def test_phu_yen_labour_structure_targets_are_held_per_sector_and_its_figures_on
     }
     assert Document.objects.get(number="24/2011/NQ-HĐND").issuer.kind == AgencyKind.COUNCIL
     assert set(Actual.objects.filter(unit__code="54", indicator__code="GN01").values_list("year", "standard")) == {
-        (2016, QD59), (2018, QD59), (2019, QD59),
+        (2010, QD09), (2015, QD09), (2015, QD59), (2018, QD59), (2019, QD59),
     }
 
 
@@ -344,6 +344,23 @@ def test_phu_yen_2018_level_is_missed_and_its_change_waits_for_a_2017_figure_on_
     change = statuses[("py-ubnd-kh-giam-ngheo-2018", "1")]
     assert change.status == EvaluationStatus.NO_DATA
     assert "2017" in change.evaluation.explanation
+
+
+def test_phu_yen_2015_is_kept_under_both_standards_and_the_2011_2015_change_never_crosses_the_break(
+        db, django_capture_on_commit_callbacks):
+    statuses = judged("phu-yen", django_capture_on_commit_callbacks)
+    # CT 07: 7,72% at the end of 2015 under QĐ 09/2011; the end-2015 census under QĐ 59/2015 (12,62%), its own figure.
+    assert dict(Actual.objects.filter(unit__code="54", indicator__code="GN01", year=2015).values_list("standard", "value")) == {
+        QD09: Decimal("7.72"), QD59: Decimal("12.62"),
+    }
+    level = statuses[("24/2011/NQ-HĐND", "1.10")]
+    assert (level.target.standard, level.status, level.evaluation.value) == (QD09, EvaluationStatus.ACHIEVED, Decimal("7.72"))
+    change = statuses[("24/2011/NQ-HĐND", "1.11")]
+    # (19,46 − 7,72) / 5 = 2,348 points a year, on QĐ 09/2011 alone; across the break it would be (19,46 − 12,62) / 5.
+    assert change.status == EvaluationStatus.ACHIEVED
+    assert change.evaluation.value.quantize(Decimal("0.001")) == Decimal("2.348")
+    assert "theo chuẩn 2011–2015" in change.evaluation.explanation
+    assert "12,62" not in change.evaluation.explanation
 
 
 def test_targets_read_as_the_documents_write_them(db):
