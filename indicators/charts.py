@@ -167,7 +167,7 @@ def target_figure(detail: TargetDetail) -> go.Figure:
                 line={"color": PROJECTION, "dash": "dot"}, marker={"symbol": "triangle-up", "size": 9},
                 name=_("Xu hướng đến %(year)s: %(value)s") % {"year": end, "value": number_text(projected, unit)})
 
-    title = f"{target.document.number} {target.code}: {target.indicator.name} – {status.basis.name}"
+    title = f"{target.document.reference} {target.code}: {target.indicator.name} – {status.basis.name}"
     layout = _layout(
         title[:140], (_("Lũy kế") + ", " if cumulative else "") + str(dict(MeasureUnit.choices).get(unit, "") or ""),
         xaxis={"title": {"text": _("Năm (số liệu cuối năm)")}, "dtick": 1, "tickformat": "d"},
@@ -211,7 +211,7 @@ def comparison_figure(comp: Comparison) -> go.Figure:
     suffix += " – " + _("SỐ LIỆU GIẢ LẬP") if comp.synthetic else ""
     if progress and comp.benchmark is not None:
         what = _("%(kind)s so với chỉ tiêu %(target)s") % {
-            "kind": comp.benchmark.get_kind_display(), "target": f"{comp.benchmark.document.number} {comp.benchmark.code}"}
+            "kind": comp.benchmark.get_kind_display(), "target": f"{comp.benchmark.document.reference} {comp.benchmark.code}"}
     else:
         what = _("năm %(year)s") % {"year": comp.options.year}
     layout = _layout(
@@ -226,7 +226,7 @@ def comparison_figure(comp: Comparison) -> go.Figure:
     if progress and comp.benchmark is not None:
         for bound in sorted({comp.benchmark.min_value, comp.benchmark.max_value} - {None}):
             _hline(layout, float(bound), PATH, _("Chỉ tiêu %(document)s: %(value)s") % {
-                "document": comp.benchmark.document.number, "value": number_text(bound, unit)})
+                "document": comp.benchmark.document.reference, "value": number_text(bound, unit)})
     elif comp.parent_point is not None and comp.parent_point.shown is not None:
         _hline(layout, float(comp.parent_point.shown), PROJECTION,
                f"{comp.parent.name}: {number_text(comp.parent_point.shown, unit)}", dash="dot")

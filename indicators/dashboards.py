@@ -285,10 +285,15 @@ def first_year_needed(target) -> int:
     start = target.start_year or final_year(target)
     if target.kind == TargetKind.AVERAGE_CHANGE:
         return start if target.baseline_value is not None else start - 1
-    if target.kind == TargetKind.RELATIVE_CHANGE:
-        base = target.baseline_year or start - 1
+    if target.kind in (TargetKind.RELATIVE_CHANGE, TargetKind.MULTIPLE):
+        base = base_year(target)
         return base + 1 if target.baseline_value is not None else base
     return start
+
+
+def base_year(target) -> int:
+    """The baseline year of a relative change or a multiple (the evaluation's rule)."""
+    return target.baseline_year or (target.start_year or target.end_year) - 1
 
 
 def value_unit(target) -> str:
@@ -783,15 +788,33 @@ def anchor(status: TargetStatus) -> tuple[int, Decimal] | None:
     if target.kind in (TargetKind.CUMULATIVE, TargetKind.COMPARISON):
         return None
     values = status.used_values
-    if target.kind == TargetKind.RELATIVE_CHANGE:
-        year = target.baseline_year or (target.start_year or target.end_year) - 1
+    if target.kind in (TargetKind.RELATIVE_CHANGE, TargetKind.MULTIPLE):
+        year = base_year(target)
         value = target.baseline_value if target.baseline_value is not None else values.get(year)
         return (year, value) if value is not None else None
-    first = first_year_needed(target) if target.kind == TargetKind.AVERAGE_CHANGE else (target.start_year or final_year(target)) - 1
+    if target.kind == TargetKind.AVERAGE_CHANGE:
+        first = next(iter(_average_series(target, values).items()), None)
+        return first if first is not None and first[0] < final_year(target) else None
+    first = (target.start_year or final_year(target)) - 1
     if target.baseline_value is not None:
         return (target.baseline_year or first, target.baseline_value)
     candidates = [(y, v) for y, v in sorted(values.items()) if first <= y < final_year(target)]
     return candidates[0] if candidates else None
+
+
+def _average_series(target, values: dict[int, Decimal]) -> dict[int, Decimal]:
+    """The figures an average change reads (evaluation._average_change): from the end of the year
+    before its start, the baseline given standing for its year's figure."""
+    first = (target.start_year or target.end_year) - 1
+    series = {y: v for y, v in values.items() if first <= y <= target.end_year}
+    if target.baseline_value is not None and first <= (target.baseline_year or first) <= target.end_year:
+        series[target.baseline_year or first] = target.baseline_value
+    return dict(sorted(series.items()))
+
+
+def _compounded(target) -> bool:
+    """An average change in "%": a yearly rate of the value, compounded ("giảm bình quân 10%/năm")."""
+    return target.kind == TargetKind.AVERAGE_CHANGE and target.unit == MeasureUnit.PERCENT
 
 
 def target_path(status: TargetStatus) -> list[PathPoint]:
@@ -810,15 +833,23 @@ def target_path(status: TargetStatus) -> list[PathPoint]:
             for y in range(start, end + 1)
         ]
     start = anchor(status)
-    if target.kind in (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE):
+    if target.kind in (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE, TargetKind.MULTIPLE):
         if start is None:
             return []
         y0, v0 = start
         sign = Decimal(-1) if target.change_direction == ChangeDirection.DECREASE else Decimal(1)
-        if target.kind == TargetKind.AVERAGE_CHANGE:
+        if target.kind == TargetKind.MULTIPLE:
+            if v0 <= 0:  # no multiple of nothing (the evaluation says so)
+                return []
+            ends = [v0 * b for b in bounds]
+        elif _compounded(target):
+            ends = [v0 * max(1 + sign * b / 100, Decimal(0)) ** max(end - y0, 0) for b in bounds]
+        elif target.kind == TargetKind.AVERAGE_CHANGE:
             ends = [v0 + sign * b * (end - y0) for b in bounds]
         elif target.unit == MeasureUnit.PERCENT:
-            ends = [v0 * (1 + sign * b / 100) for b in bounds]
+            if v0 == 0:
+                return []
+            ends = [v0 + sign * b * abs(v0) / 100 for b in bounds]
         else:
             ends = [v0 + sign * b for b in bounds]
     else:  # level, milestone: from the first figure to the bound in the final year
@@ -830,8 +861,11 @@ def target_path(status: TargetStatus) -> list[PathPoint]:
         return _kept_gains(status, [PathPoint(end, _q(min(ends)), _q(max(ends)))])
     path = []
     for y in range(y0, end + 1):
-        share = Decimal(y - y0) / Decimal(end - y0)
-        values = [max(v0 + (e - v0) * share, Decimal(0)) for e in ends]
+        if _compounded(target):  # the same rate every year, on the value of the year before
+            values = [max(v0 * max(1 + sign * b / 100, Decimal(0)) ** (y - y0), Decimal(0)) for b in bounds]
+        else:
+            share = Decimal(y - y0) / Decimal(end - y0)
+            values = [max(v0 + (e - v0) * share, Decimal(0)) for e in ends]
         path.append(PathPoint(y, _q(min(values)), _q(max(values))))
     return _kept_gains(status, path)
 
@@ -862,15 +896,28 @@ def cumulative(values: dict[int, Decimal], start: int) -> dict[int, Decimal]:
 
 
 def projection(status: TargetStatus) -> tuple[int, Decimal, int, Decimal] | None:
-    """(last year, last value, final year, projected value): the linear trend of the figures judged."""
+    """(last year, last value, final year, projected value): the linear trend of the figures judged
+    (of a change or a multiple: from its baseline on); an average change in "%" goes on at its mean
+    compounded rate so far."""
     target = status.target
     end = final_year(target)
     values = {y: v for y, v in status.used_values.items() if y <= end}
     if target.kind == TargetKind.CUMULATIVE:
         values = cumulative(values, target.start_year or end)
+    elif target.kind in (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE, TargetKind.MULTIPLE):
+        base = anchor(status)  # from the baseline the evaluation reads, the baseline given standing for its figure
+        if base is not None:
+            values = {y: v for y, v in values.items() if y > base[0]} | {base[0]: base[1]}
     if len(values) < 2 or max(values) >= end:
         return None
-    projected = project(values, end)
+    if _compounded(target):  # the mean yearly rate so far, kept to the end
+        y0, last = min(values), max(values)
+        if values[y0] <= 0:
+            return None
+        rate = (values[last] / values[y0]) ** (Decimal(1) / Decimal(last - y0)) if values[last] > 0 else Decimal(0)
+        projected = values[last] * rate ** (end - last)
+    else:
+        projected = project(values, end)
     projected = max(projected, Decimal(0))
     if value_unit(target) == MeasureUnit.PERCENT and target.kind != TargetKind.CUMULATIVE:
         projected = min(projected, Decimal(100))
@@ -1397,6 +1444,16 @@ def _percent(actual: Decimal | None, planned: Decimal | None, higher: bool) -> D
     return _q(planned * 100 / actual) if planned > 0 else None
 
 
+def _yearly_change(target, before: Decimal, after: Decimal, sign: Decimal) -> Decimal | None:
+    """One year's change in the target's direction: in "%" of the year before (4 -> 3,6 is 10%),
+    else in the unit of the values."""
+    if target.unit != MeasureUnit.PERCENT:
+        return (after - before) * sign
+    if before <= 0:
+        return None
+    return _q((after / before - 1) * 100 * sign)
+
+
 def _iptt_row(status: TargetStatus, years: list[int]) -> IpttRow:
     target = status.target
     points = {p.year: p for p in status.points if p.used}
@@ -1412,6 +1469,7 @@ def _iptt_row(status: TargetStatus, years: list[int]) -> IpttRow:
     cells = []
     totals = cumulative(values, start) if target.kind == TargetKind.CUMULATIVE else {}
     base = anchor(status)
+    series = _average_series(target, values) if target.kind == TargetKind.AVERAGE_CHANGE else {}
     first = min(first_year_needed(target), status.evaluation.year or end)
     for year in years:
         point = points.get(year)
@@ -1423,8 +1481,14 @@ def _iptt_row(status: TargetStatus, years: list[int]) -> IpttRow:
             measure, unit = str(_("thay đổi so với năm trước")), target.unit
             if start <= year <= end:
                 planned = threshold
-            if year in values and year - 1 in values:
-                actual = (values[year] - values[year - 1]) * sign
+            if year in series and year - 1 in series:
+                actual = _yearly_change(target, series[year - 1], series[year], sign)
+        elif target.kind == TargetKind.MULTIPLE:
+            measure, unit = str(_("số lần so với năm gốc")), target.unit
+            if base is not None and base[0] < year <= end and threshold is not None:
+                planned = _q(1 + (threshold - 1) * (year - base[0]) / (end - base[0]))  # the growth pro rata
+                if year in values and base[1] > 0:
+                    actual = _q(values[year] / base[1])
         elif target.kind == TargetKind.CUMULATIVE:
             measure = str(_("lũy kế từ đầu kỳ"))
             planned = path.get(year)
@@ -1433,9 +1497,10 @@ def _iptt_row(status: TargetStatus, years: list[int]) -> IpttRow:
             measure, unit = str(_("thay đổi so với năm gốc")), target.unit
             if base is not None and base[0] < year <= end:
                 planned = _q(threshold * (year - base[0]) / (end - base[0])) if threshold is not None else None
-                if year in values:
-                    change = (base[1] - values[year]) * 100 / base[1] if target.unit == MeasureUnit.PERCENT and base[1] else (
-                        base[1] - values[year])
+                if year in values and not (target.unit == MeasureUnit.PERCENT and base[1] == 0):
+                    change = base[1] - values[year]
+                    if target.unit == MeasureUnit.PERCENT:  # of the baseline, as the evaluation reads it
+                        change = change * 100 / abs(base[1])
                     actual = _q(change if target.change_direction == ChangeDirection.DECREASE else -change)
         elif target.kind == TargetKind.COMPARISON:
             measure = str(_("giá trị năm; chỉ tiêu là mức của địa bàn so sánh"))
@@ -1490,7 +1555,7 @@ def iptt_workbook(table: Iptt) -> bytes:
     sheet = workbook.active
     sheet.title = "IPTT"
     doc = table.document
-    sheet.append([safe_cell(f"IPTT – {doc}: {doc.title}"[:250])])
+    sheet.append([safe_cell(f"IPTT – {doc.get_kind_display()} {doc.reference}: {doc.title}"[:250])])
     sheet["A1"].font = Font(bold=True, size=13)
     note = f"Năm đánh giá {table.options.year}; chỉ tính số liệu đã duyệt"
     if table.options.include_pending:

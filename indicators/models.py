@@ -249,7 +249,7 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         subject = self.indicator.name if self.indicator_id else self.source_quote[:80]
-        return f"{self.document.number} {self.code}: {subject}"
+        return f"{self.document.reference} {self.code}: {subject}"
 
     @property
     def period_label(self) -> str:
@@ -286,8 +286,6 @@ class Target(models.Model):
             unit = str(self.get_unit_display())
         else:
             numbers, unit = [], ""
-        if numbers == ["0"] and "không còn" in self.qualifier:  # "cơ bản không còn huyện", not "... 0 huyện"
-            return " ".join(part for part in (" ".join(self.qualifier.split()), unit) if part)
         words = qualified_numbers(self.qualifier, numbers, unit, "" if self.unit == MeasureUnit.PERCENT else " ")
         if self.kind == TargetKind.MULTIPLE:
             base = gettext("so với năm %(year)s") % {"year": self.baseline_year} if self.baseline_year else ""
@@ -420,7 +418,7 @@ class TargetAssessment(ReviewedRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.target.document.number} {self.target.code} {self.year}: {self.get_verdict_display()}"
+        return f"{self.target.document.reference} {self.target.code} {self.year}: {self.get_verdict_display()}"
 
     @property
     def period_label(self) -> str:

@@ -412,6 +412,14 @@ class Document(SearchKeyMixin):
         return reverse("document_detail", args=[self.pk])
 
     @property
+    def reference(self) -> str:
+        """How pages name the document: its number, else "chưa rõ số hiệu (its key)". The workbook
+        names it by number or key alone (plans.widgets.document_reference)."""
+        if self.number:
+            return self.number
+        return f"{gettext('chưa rõ số hiệu')} ({self.key})"
+
+    @property
     def horizon(self) -> str:
         if self.start_year and self.end_year:
             return f"{self.start_year}–{self.end_year}"

@@ -221,7 +221,7 @@ def test_a_group_with_its_judgement_and_an_option_of_its_dimension_are_kept(db):
     ("trên", TargetKind.LEVEL, "50", None, MeasureUnit.PERCENT, "trên 50%"),
     ("dưới", TargetKind.LEVEL, None, "2", MeasureUnit.PERCENT, "dưới 2%"),
     ("khoảng", TargetKind.CUMULATIVE, "2500", None, MeasureUnit.WORKERS, "khoảng 2.500 lao động"),
-    ("cơ bản không còn", TargetKind.MILESTONE, None, "0", MeasureUnit.DISTRICTS, "cơ bản không còn huyện"),
+    ("cơ bản không còn", TargetKind.MILESTONE, None, "0", MeasureUnit.DISTRICTS, "cơ bản không còn 0 huyện"),
     ("trở lên", TargetKind.LEVEL, "3.5", None, MeasureUnit.POINTS, "3,5 điểm % trở lên"),
     ("từ ... đến", TargetKind.LEVEL, "0.1", "0.13", MeasureUnit.POINTS, "từ 0,1 đến 0,13 điểm %"),
     ("đạt", TargetKind.LEVEL, "70", None, MeasureUnit.PERCENT, "đạt 70%"),
