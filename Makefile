@@ -30,6 +30,7 @@ demo-data: install
 	$(PY) manage.py load_units
 	$(PY) manage.py load_cascade
 	$(PY) manage.py load_groups
+	$(PY) manage.py load_quality_rules
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py generate_register --demo
 	$(PY) manage.py generate_illustrative_actuals --if-empty

@@ -184,7 +184,8 @@ class RowChecker:
             except (ValueError, InvalidOperation):
                 return self._check_slowly(row_number, values)
             try:
-                validate_figure(indicator=indicator, value=figures[0], numerator=figures[1], denominator=figures[2])
+                validate_figure(indicator=indicator, value=figures[0], numerator=figures[1], denominator=figures[2],
+                                with_fraction=True)
             except ValidationError:
                 return self._check_slowly(row_number, values)
             if unit_id in self.last_days and (closed := self._closed(unit_id, year, kind, number)):
@@ -291,7 +292,8 @@ class RowChecker:
 
         value, numerator, denominator = figures
         try:
-            validate_figure(indicator=indicator, value=value, numerator=numerator, denominator=denominator)
+            validate_figure(indicator=indicator, value=value, numerator=numerator, denominator=denominator,
+                            with_fraction=True)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 problems.extend((COLUMN_OF.get(name, COL_VALUE), message) for message in messages)

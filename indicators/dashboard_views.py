@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from indicators import breakdowns, charts, dashboards
 from indicators.models import Indicator
+from quality import selectors as quality
 
 
 def _options(request: HttpRequest) -> dashboards.Options:
@@ -41,8 +42,8 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
             request.user, indicator=detail.target.indicator, unit=detail.target.territory,
             years=breakdowns.target_years(detail.target, options.year),
         )
-    return render(request, "dashboards/target.html",
-                  {"detail": detail, "options": options, "chart": chart, "per_option": per_option})
+    return render(request, "dashboards/target.html", {"detail": detail, "options": options, "chart": chart,
+                                                      "per_option": per_option, "to_check": quality.flagged_years(detail)})
 
 
 @login_required
@@ -64,7 +65,8 @@ def compare(request: HttpRequest, indicator_id: int) -> HttpResponse:
         metric=request.GET.get("do", ""),
     )
     chart = charts.figure_html(charts.comparison_figure(comp), drill_down=True)
-    return render(request, "dashboards/compare.html", {"comp": comp, "options": options, "chart": chart})
+    return render(request, "dashboards/compare.html", {"comp": comp, "options": options, "chart": chart,
+                                                       "to_check": quality.flagged_units(comp)})
 
 
 @login_required
@@ -96,6 +98,6 @@ def iptt_excel(request: HttpRequest, document_id: int) -> HttpResponse:
         dashboards.iptt_workbook(table),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    name = slugify(f"iptt-{table.document.number}") or "iptt"
+    name = slugify(f"iptt-{table.document.number or table.document.key}") or "iptt"
     response["Content-Disposition"] = f'attachment; filename="{name}-{options.year}.xlsx"'
     return response

@@ -7,6 +7,7 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
 from indicators.target_rules import target_problems
 
 from indicators import closures
+from indicators.demo_data import DEMO_SOURCES, REPLACE_ACTION, REPLACE_REASON
 from indicators.breakdowns import breakdown_error
 from indicators.restated import restates_error
 from indicators.models import (
@@ -370,7 +371,7 @@ class ActualResource(WorkbookResource):
             try:
                 validate_figure(
                     indicator=instance.indicator, value=instance.value,
-                    numerator=instance.numerator, denominator=instance.denominator,
+                    numerator=instance.numerator, denominator=instance.denominator, with_fraction=True,
                 )
             except ValidationError as error:
                 errors = error.update_error_dict(errors)
@@ -384,14 +385,19 @@ class ActualResource(WorkbookResource):
         instance.import_record = kwargs.get("import_record")
         if original is None:
             instance.created_by = user if user and user.is_authenticated else None
+        elif original.source in DEMO_SOURCES:  # over a demo figure: a new figure, not a late correction
+            instance.version, instance.is_late_correction, instance.correction_reason = 1, False, ""
+            instance.created_by = user if user and user.is_authenticated else None
         else:
             instance.version = original.version + 1
             if original.status == ReviewStatus.APPROVED:
                 instance.is_late_correction = True
                 instance.correction_reason = "Nhập từ bảng tính"
+        instance._replaces_demo = original is not None and original.source in DEMO_SOURCES
 
     def after_save_instance(self, instance, row, **kwargs):
+        demo = getattr(instance, "_replaces_demo", False)
         record_audit(
-            user=kwargs.get("user"), instance=instance, action="import",
-            before=instance._audit_before, after=snapshot(instance), reason="Nhập từ bảng tính",
+            user=kwargs.get("user"), instance=instance, action=REPLACE_ACTION if demo else "import",
+            before=instance._audit_before, after=snapshot(instance), reason=REPLACE_REASON if demo else "Nhập từ bảng tính",
         )

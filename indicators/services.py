@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from common import uploads
-from indicators import closures
+from indicators import closures, demo_data
 from indicators.breakdowns import breakdown_error
 from indicators.poverty_standards import standard_for_figure
 from indicators.models import (
@@ -41,17 +41,21 @@ MAX_EVIDENCE_BYTES = uploads.MAX_EVIDENCE_BYTES
 
 
 def validate_figure(
-    *, indicator: Indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
+    *, indicator: Indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None,
+    with_fraction: bool = False,
 ) -> None:
-    """Field-by-field checks a person can act on, in Vietnamese."""
+    """Field-by-field checks a person can act on, in Vietnamese. With `with_fraction` (the workbook
+    import) a published rate may come with its counts: the value stays the rate, the quality rules compare them."""
     errors: dict[str, str] = {}
     if value is None and (numerator is None or denominator is None):
         if numerator is not None or denominator is not None:
             errors["denominator" if denominator is None else "numerator"] = "Nhập cả tử số và mẫu số, hoặc chỉ nhập giá trị."
         else:
             errors["value"] = "Nhập giá trị, hoặc tử số và mẫu số."
-    if value is not None and (numerator is not None or denominator is not None):
+    if value is not None and (numerator is not None or denominator is not None) and not with_fraction:
         errors["value"] = "Nhập giá trị, hoặc tử số và mẫu số, không nhập cả hai."
+    elif value is not None and (numerator is None) != (denominator is None):
+        errors["denominator" if denominator is None else "numerator"] = "Nhập cả tử số và mẫu số cùng tỷ lệ công bố."
     elif value is not None:
         if indicator.measure_unit in RATE_UNITS and not (Decimal(0) <= value <= Decimal(100)):
             errors["value"] = "Tỷ lệ phải nằm trong khoảng 0–100%."
@@ -141,6 +145,9 @@ def save_actual(
         )
         save_first(user=user, record=actual, same_period=same_period, reason=correction_reason)
         return actual
+    if actual.source in demo_data.DEMO_SOURCES:  # a real figure over a demo one: new, not a late correction
+        return demo_data.replace_with_real(user=user, actual=actual, source=ActualSource.ENTERED, value=value,
+                                           numerator=numerator, denominator=denominator, expected_version=expected_version)
     before = workflow.begin_edit(actual, expected_version=expected_version, reason=correction_reason)
     actual.value, actual.numerator, actual.denominator = value, numerator, denominator
     workflow.save_edit(user=user, record=actual, before=before, reason=correction_reason)

@@ -89,6 +89,9 @@ IGNORED_SHEETS = {search_key(t) for t in (GUIDE_TITLE, LISTS_TITLE, ERROR_LIST_T
 ERROR_COLUMN = "Lỗi"
 
 MAX_ERRORS_KEPT = 10_000
+# Checks other apps add to the preview (quality: the data-quality rules), each called with the sheets
+# and returning (warnings, blocking errors) as RowErrors; warnings are kept beside the errors.
+PREVIEW_CHECKS: list[Callable[[dict], tuple[list["RowError"], list["RowError"]]]] = []
 MAX_CHANGES_KEPT = 500
 
 
@@ -783,7 +786,14 @@ def check_record(record: ImportRecord, *, workbook: Workbook | None = None, prog
         record.status, record.message = ImportStatus.FAILED, str(refusal)
         record.save()
         return record
+    warnings = []
+    for check in PREVIEW_CHECKS:
+        found, blocking = check(workbook.sheets)
+        warnings += found
+        for error in blocking:
+            result.add_error(error)
     _store_result(record, result)
+    record.errors += [{**warning.as_dict(), "warning": True} for warning in warnings[:MAX_ERRORS_KEPT]]
     record.status, record.checked_at, record.message = ImportStatus.CHECKED, timezone.now(), ""
     record.rows_done = record.rows_total = max(record.rows_total, workbook.rows_total)
     record.save()

@@ -108,7 +108,8 @@ def _preview_context(record: ImportRecord) -> dict:
         "record": record,
         "sheets": sheets,
         "changes": record.changes,
-        "errors": record.errors[:500],
+        "errors": [e for e in record.errors if not e.get("warning")][:500],
+        "warnings": [e for e in record.errors if e.get("warning")][:500],  # the data-quality rules (quality/)
         "errors_hidden": max(record.error_count - 500, 0),
         "can_apply": record.status == ImportStatus.CHECKED and not record.error_count,
     }

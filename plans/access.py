@@ -219,16 +219,18 @@ def has_role(user, role: Role) -> bool:
 
 
 def menu(user) -> set[str]:
-    """Which role-bound menu entries to show ("review", "import", "users"), in one query. The pages check
+    """Which role-bound menu entries to show ("review", "quality", "import", "users"), in one query. The pages check
     rights again themselves; this only spares users links that would refuse them."""
     if not user.is_authenticated:
         return set()
     if user.is_superuser:
-        return {"review", "import", "users"}
+        return {"review", "quality", "import", "users"}
     entries = set()
     for role, level in Membership.objects.filter(user=user).values_list("role", "unit__level"):
         if role in (Role.REVIEWER, Role.ADMIN):
             entries.add("review")
+        if role in (Role.LEADER, Role.REVIEWER, Role.ADMIN):  # the data-quality page's roles
+            entries.add("quality")
         if role == Role.ADMIN and level == UnitLevel.NATION:
             entries.add("import")
         if role in (Role.ADMIN, Role.UNIT_ADMIN):

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "households",
     "accounts",
     "exchange",
+    "quality",
     # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's.
     "import_export",
 ]

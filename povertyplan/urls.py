@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("households.urls")),
     path("", include("exchange.urls")),
+    path("", include("quality.urls")),
 ]
 
 admin.site.site_header = "povertyplan – Quản trị"

@@ -139,14 +139,14 @@ def test_unknown_objects_are_404(logged_in_client, name, args):
     assert logged_in_client.get(reverse(name, args=args)).status_code == 404
 
 
-def test_the_menu_offers_review_and_import_only_to_those_who_may(client, personas):
+def test_the_menu_offers_review_quality_and_import_only_to_those_who_may(client, personas):
     def menu(user) -> list[str]:
         client.force_login(user)
         html = client.get(reverse("document_list")).content.decode()
         nav = html[html.index("<nav>"):html.index("</nav>")]
-        return [name for name in ("Duyệt", "Nhập dữ liệu") if f">{name}</a>" in nav]
+        return [name for name in ("Duyệt", "Chất lượng số liệu", "Nhập dữ liệu") if f">{name}</a>" in nav]
 
     assert menu(personas.officer_hg) == []
-    assert menu(personas.leader) == []
-    assert menu(personas.reviewer_hg) == ["Duyệt"]
-    assert menu(personas.admin) == ["Duyệt", "Nhập dữ liệu"]
+    assert menu(personas.leader) == ["Chất lượng số liệu"]
+    assert menu(personas.reviewer_hg) == ["Duyệt", "Chất lượng số liệu"]
+    assert menu(personas.admin) == ["Duyệt", "Chất lượng số liệu", "Nhập dữ liệu"]
