@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 
 from households import privacy, selectors, services
 from households.models import DeprivationIndicator, Household, HouseholdAccessLog, HouseholdReview, PovertyStandard, RegisterStat
+from households.aggregate_models import AggregateReview
 from plans.admin import AccentInsensitiveSearchMixin
 
 
@@ -93,3 +94,13 @@ class HouseholdAccessLogAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AggregateReview)
+class AggregateReviewAdmin(ReadOnlyAdmin):
+    """Written by the aggregate table import (households.aggregate_reviews), with its figures."""
+
+    list_display = ["unit", "year", "standard", "breakdown", "total", "poor_end", "near_poor_end", "import_record"]
+    list_filter = ["year", "standard", "breakdown"]
+    list_select_related = ["unit", "standard", "import_record"]
+    search_fields = ["unit__name", "unit__code"]

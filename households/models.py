@@ -359,3 +359,6 @@ class HouseholdAccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Nhật ký truy cập không được xóa.")
+
+
+from households.aggregate_models import AggregateReview  # noqa: E402,F401  (a model of this app, in its own module)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import views
+from households import aggregate_views, views
 
 urlpatterns = [
     path("ho-ngheo/", views.register_home, name="register_home"),
@@ -17,4 +17,7 @@ urlpatterns = [
     path("ho-ngheo/ho/<int:household_id>/sua/", views.household_edit, name="household_edit"),
     path("ho-ngheo/ho/<int:household_id>/ra-soat/<int:year>/", views.review_edit, name="review_edit"),
     path("ho-ngheo/nhap/", views.review_import, name="review_import"),
+    path("ho-ngheo/tong-hop/nhap/", aggregate_views.aggregate_import, name="aggregate_import"),
+    path("ho-ngheo/tong-hop/xem-truoc/", aggregate_views.aggregate_preview, name="aggregate_preview"),
+    path("ho-ngheo/tong-hop/ghi/", aggregate_views.aggregate_confirm, name="aggregate_confirm"),
 ]

@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households import charts, commune_figures, privacy, resources, selectors, services
+from households import aggregate_reviews, charts, commune_figures, privacy, resources, selectors, services
 from households.forms import FullExportForm, HouseholdForm, ImportForm, ListFilterForm, ReviewForm
 from households.models import HouseholdReview, PovertyStandard, RegisterStat
 from indicators.forms import add_service_errors
@@ -65,6 +65,9 @@ def register_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
     year = _year(request.GET.get("nam"))
     board = selectors.dashboard(request.user, unit, year)
     stat = board.stat
+    # Units whose households are not kept here: the published aggregate table (households.aggregate_reviews).
+    aggregate = aggregate_reviews.aggregate_table(request.user, unit, year, selectors.children_filter(unit, year))
+    board.years = sorted(set(board.years) | set(aggregate.years))
     context = {
         "board": board,
         "unit": unit,
@@ -79,6 +82,7 @@ def register_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_refresh_commune": unit.level == UnitLevel.COMMUNE and unit.admin_map == AdminMap.CURRENT
         and access.can(request.user, Action.KEEP_REGISTER, unit=unit),
         "parent": unit.parent if unit.parent_id else None,
+        "aggregate": aggregate,
     }
     return render(request, "households/dashboard.html", context)
 
