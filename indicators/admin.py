@@ -8,6 +8,7 @@ from django.utils.translation import gettext, gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 
 from indicators import breakdowns
+from indicators.demo_admin import may_remove, remove_demo_data_action
 from indicators.models import (
     Actual, Dimension, DimensionOption, Evidence, ExplanationRequest, Indicator, Target, TargetAssessment,
 )
@@ -104,8 +105,16 @@ class ActualAdmin(admin.ModelAdmin):
         for f in Actual._meta.concrete_fields if f.name != "id"
     ]
 
+    actions = [remove_demo_data_action]
+
     def has_add_permission(self, request):
         return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not may_remove(request.user):  # administrators only
+            actions.pop("remove_demo_data_action", None)
+        return actions
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, search_key(search_term))

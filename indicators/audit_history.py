@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "return": _("Trả lại"),
     "late_correction": _("Sửa sau khi duyệt"),
     "attach_evidence": _("Đính kèm minh chứng"),
+    "replace_demo": _("Thay số liệu minh họa"),
 }
 # Bookkeeping that the trail does not need to repeat on every line.
 QUIET_FIELDS = {"id", "version", "created_by", "reviewed_by", "submitted_at", "reviewed_at", "indicator", "unit",

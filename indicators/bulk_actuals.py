@@ -25,6 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from indicators import demo_data
 from indicators.bulk_rows import (
     COL_DENOMINATOR,
     COL_NUMERATOR,
@@ -132,9 +133,11 @@ KEY = (
     "a.indicator_id = s.indicator_id AND a.unit_id = s.unit_id AND a.period_kind = s.period_kind "
     "AND a.year = s.year AND a.period_number = s.period_number AND a.standard = s.standard AND a.breakdown = s.breakdown"
 )
+# An illustrative or synthetic figure is replaced even by the same value: the real one is new.
+DEMO = f"a.source IN ('{ActualSource.ILLUSTRATIVE.value}', '{ActualSource.SYNTHETIC.value}')"
 DIFFERS = (
     "(a.value IS DISTINCT FROM s.value OR a.numerator IS DISTINCT FROM s.numerator "
-    "OR a.denominator IS DISTINCT FROM s.denominator OR a.status <> s.status)"
+    f"OR a.denominator IS DISTINCT FROM s.denominator OR a.status <> s.status OR {DEMO})"
 )
 
 
@@ -213,19 +216,23 @@ class _CopyPath:
         cursor.execute(
             f"INSERT INTO {AuditEntry._meta.db_table} "
             "(content_type_id, object_id, object_repr, action, user_id, at, before, after, reason) "
-            f"SELECT %(ct)s, a.id, left(i.code || ' ' || u.name || ' ' || s.year, 300), 'import', %(user)s::integer, now(), "
-            f"{figures.format(t='a')}, {figures.format(t='s')}, %(reason)s "
+            f"SELECT %(ct)s, a.id, left(i.code || ' ' || u.name || ' ' || s.year, 300), "
+            f"CASE WHEN {DEMO} THEN %(replace)s ELSE 'import' END, %(user)s::integer, now(), "
+            f"{figures.format(t='a')}, {figures.format(t='s')}, CASE WHEN {DEMO} THEN %(replace_reason)s ELSE %(reason)s END "
             f"FROM {STAGE} s JOIN {self.actual} a ON {KEY} "
             f"JOIN {Indicator._meta.db_table} i ON i.id = s.indicator_id "
             f"JOIN {AdministrativeUnit._meta.db_table} u ON u.id = s.unit_id WHERE {DIFFERS}",
-            params,
+            {**params, "replace": demo_data.REPLACE_ACTION, "replace_reason": demo_data.REPLACE_REASON},
         )
         cursor.execute(
             f"UPDATE {self.actual} a SET value = s.value, numerator = s.numerator, denominator = s.denominator, "
             "status = s.status, source = %(source)s, import_record_id = %(record)s::bigint, "
-            "version = a.version + 1, updated_at = now(), review_comment = '', "
-            "is_late_correction = a.is_late_correction OR a.status = 'approved', "
-            "correction_reason = CASE WHEN a.status = 'approved' THEN %(reason)s ELSE a.correction_reason END, "
+            # Over a demo figure: a new figure (version 1, no late correction); SET reads the old row.
+            f"version = CASE WHEN {DEMO} THEN 1 ELSE a.version + 1 END, updated_at = now(), review_comment = '', "
+            f"is_late_correction = NOT {DEMO} AND (a.is_late_correction OR a.status = 'approved'), "
+            f"correction_reason = CASE WHEN {DEMO} THEN '' WHEN a.status = 'approved' THEN %(reason)s "
+            "ELSE a.correction_reason END, "
+            f"created_by_id = CASE WHEN {DEMO} THEN %(user)s::integer ELSE a.created_by_id END, "
             "submitted_at = CASE WHEN s.status = 'draft' THEN a.submitted_at ELSE now() END, "
             "reviewed_by_id = CASE WHEN s.status = 'approved' THEN %(user)s::integer END, "
             "reviewed_at = CASE WHEN s.status = 'approved' THEN now() END "
@@ -298,7 +305,7 @@ class _BatchedPath:
             actual = existing.get((*row[1:6], *row[10:12]))
             if actual is None:
                 new_rows.append(row)
-            elif (actual.value, actual.numerator, actual.denominator, actual.status) != row[6:10]:
+            elif (actual.value, actual.numerator, actual.denominator, actual.status) != row[6:10] or actual.source in demo_data.DEMO_SOURCES:
                 changed.append((row, actual))
         self.result.new, self.result.changed = len(new_rows), len(changed)
         self.result.unchanged = len(staged) - len(new_rows) - len(changed)
@@ -327,7 +334,11 @@ class _BatchedPath:
         for row, actual in changed:
             before = {"value": _json(actual.value), "numerator": _json(actual.numerator),
                       "denominator": _json(actual.denominator), "status": actual.status}
-            if actual.status == ReviewStatus.APPROVED:
+            demo = actual.source in demo_data.DEMO_SOURCES  # replaced by a new figure, not corrected
+            if demo:
+                actual.is_late_correction, actual.correction_reason, actual.version = False, "", 0
+                actual.created_by_id = self.user_id
+            elif actual.status == ReviewStatus.APPROVED:
                 actual.is_late_correction = True
                 actual.correction_reason = self.reason
             actual.value, actual.numerator, actual.denominator, actual.status = row[6:10]  # the key (row[10:12]) stays
@@ -336,14 +347,15 @@ class _BatchedPath:
             actual.import_record_id = self.import_record_id
             updated.append(actual)
             entries.append(AuditEntry(
-                content_type=content_type, object_id=actual.pk, object_repr=str(actual)[:300], action="import",
-                user_id=self.user_id, before=before, reason=self.reason,
+                content_type=content_type, object_id=actual.pk, object_repr=str(actual)[:300],
+                action=demo_data.REPLACE_ACTION if demo else "import", user_id=self.user_id, before=before,
+                reason=demo_data.REPLACE_REASON if demo else self.reason,
                 after={"value": _json(actual.value), "numerator": _json(actual.numerator),
                        "denominator": _json(actual.denominator), "status": actual.status},
             ))
         Actual.objects.bulk_update(updated, [
             "value", "numerator", "denominator", "status", "source", "import_record_id", "version", "updated_at", "review_comment",
-            "is_late_correction", "correction_reason", "submitted_at", "reviewed_by_id", "reviewed_at",
+            "is_late_correction", "correction_reason", "submitted_at", "reviewed_by_id", "reviewed_at", "created_by_id",
         ], batch_size=BATCH_SIZE)
         AuditEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
         created = []

@@ -325,6 +325,40 @@ def refresh_for(*, indicator_id: int, unit_id: int, year: int) -> None:
     _mark_headlines([indicator_id], [year], unit_ids=touched)
 
 
+@transaction.atomic
+def refresh_subtrees(*, indicator_ids: Iterable[int], years: Iterable[int], unit_ids: Iterable[int]) -> int:
+    """Rebuild the rows of these units, whole subtrees (every unit below one of them is among them),
+    and the rows above them that add them up, for some indicators and years: what a bulk removal of
+    one province's figures needs, in seconds rather than a national rebuild. Returns the rows of the units,
+    those above them and the regions' and the nation's."""
+    indicator_ids, years, unit_ids = list(indicator_ids), list(years), set(unit_ids)
+    if not (indicator_ids and years and unit_ids):
+        return 0
+    above: set[int] = set()
+    frontier = unit_ids
+    for _ in range(2):  # a commune's district and province
+        frontier = set(AdministrativeUnit.objects.filter(
+            pk__in=AdministrativeUnit.objects.filter(pk__in=frontier).values("parent_id"),
+            level__in=(UnitLevel.DISTRICT, UnitLevel.PROVINCE),
+        ).values_list("pk", flat=True)) - unit_ids
+        above |= frontier
+    rows = YearlyValue.every.filter(indicator_id__in=indicator_ids, year__in=years)
+    rows.filter(unit_id__in=unit_ids)._raw_delete(rows.db)
+    rows.filter(unit_id__in=above, is_computed=True)._raw_delete(rows.db)
+    _own_figures(indicator_ids, years, sorted(unit_ids))
+    _restore_approved(indicator_ids, years, sorted(unit_ids))
+    scope = unit_ids | above
+    levels = dict(AdministrativeUnit.objects.filter(pk__in=scope, level__in=(UnitLevel.DISTRICT, UnitLevel.PROVINCE))
+                  .values_list("pk", "level"))
+    for level in (UnitLevel.DISTRICT, UnitLevel.PROVINCE):
+        parents = sorted(pk for pk, unit_level in levels.items() if unit_level == level)
+        if parents:
+            _roll_up_to(level, indicator_ids, years, parents)
+    statistical = _roll_up_statistical(indicator_ids, years)
+    _mark_headlines(indicator_ids, years, unit_ids=sorted(scope | set(statistical)))
+    return rows.filter(unit_id__in=scope | set(statistical)).count()
+
+
 def _added_up(rows) -> list[tuple]:
     """What the roll-ups read of a unit's rows: their approved figures, by standard and breakdown."""
     return sorted(rows.filter(value__isnull=False).values_list(

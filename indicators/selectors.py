@@ -171,23 +171,35 @@ def horizon_covers(year: int) -> Q:
 
 
 def actual_for(user, *, target: Target, year: int, period: Period = YEARLY,
-               unit: AdministrativeUnit | None = None, breakdown: str | None = None) -> Actual | None:
+               unit: AdministrativeUnit | None = None, breakdown: str | None = None,
+               standard: str | None = None) -> Actual | None:
     """The period's figure of the target's indicator and territory (or `unit`, its successor after
-    a merger), of the whole or one option (`breakdown`; the target's own by default), if the user may see it."""
+    a merger), of the whole or one option (`breakdown`; the target's own by default), under `standard`
+    (by default the target's where it applies to the year, else the one in force), if the user may see it."""
     figures = visible_actuals(user).filter(
         indicator_id=target.indicator_id, unit_id=(unit or target.territory).pk, year=year,
         period_kind=period.kind, period_number=period.number,
         breakdown=target.breakdown if breakdown is None else breakdown,
     )
-    if target.indicator.depends_on_standard:  # the target's standard, else the one in force that year
-        from indicators.poverty_standards import Standards
+    if target.indicator.depends_on_standard:
+        from indicators.poverty_standards import entry_standard
 
-        figures = figures.filter(standard=target.standard or Standards().in_force(year))
+        figures = figures.filter(standard=entry_standard(target=target, year=year) if standard is None else standard)
     return (
         figures
         .select_related("indicator")
         .first()
     )
+
+
+def figures_by_standard(user, *, target: Target, unit: AdministrativeUnit, year: int, period: Period,
+                        breakdown: str, standards: list[str]) -> dict[str, Actual]:
+    """{standard: figure} of one period under each of `standards` (a year that takes two), as the user may see them."""
+    figures = visible_actuals(user).filter(
+        indicator_id=target.indicator_id, unit_id=unit.pk, year=year, period_kind=period.kind,
+        period_number=period.number, breakdown=breakdown, standard__in=standards,
+    ).select_related("indicator")
+    return {actual.standard: actual for actual in figures}
 
 
 def target_for_actual(user, actual: Actual) -> Target | None:
@@ -308,7 +320,7 @@ def review_queue(user, page_number: int | None) -> tuple[Page, list[QueueItem]]:
             items.append(QueueItem(
                 kind=kind,
                 record=record,
-                title=f"{record.task.document.number} – {record.task}",
+                title=f"{record.task.document.reference} – {record.task}",
                 unit_name=record.task.document.territory.name,
                 summary=f"{record.get_progress_display()}, {record.percent_done}% ({record.agency.name})",
                 url=reverse("task_report_detail", args=[record.pk]),
