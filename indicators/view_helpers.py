@@ -46,6 +46,17 @@ def task_in_scope(request: HttpRequest, task_id: int) -> Task:
     return get_object_or_404(tasks, pk=task_id)
 
 
+# Checks other apps run on a figure saved on the entry page (quality: the data-quality rules), each
+# returning warning messages; the figure stays saved.
+SAVE_CHECKS: list = []
+
+
+def warn_about(request: HttpRequest, actual) -> None:
+    for check in SAVE_CHECKS:
+        for message in check(actual):
+            messages.warning(request, message)
+
+
 def run_step(request: HttpRequest, success: str, transition) -> None:
     """Run one workflow step (submit, approve) and put its outcome in the messages."""
     try:

@@ -26,6 +26,7 @@ from indicators.view_helpers import (
     EDITABLE,
     conflict_context,
     message_errors,
+    warn_about,
     rebind,
     return_step,
     task_in_scope,
@@ -150,6 +151,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
                     messages.success(request, _("Đã lưu và gửi số liệu để duyệt."))
                 else:
                     messages.success(request, _("Đã lưu nháp số liệu."))
+                warn_about(request, saved)
                 return redirect("actual_detail", saved.pk)
     else:
         initial = {"year": year, "period": period.code, "breakdown": breakdown, "standard": standard}

@@ -68,14 +68,22 @@ def check_rows(sheets: dict) -> tuple[list[RowError], list[RowError]]:
         groups.setdefault(key, {})[str(cell("Mã chỉ số") or "").strip().upper()] = (*figure, number)
     warnings, blocking = [], []
     for figures in groups.values():
-        for rule, left_terms, right_terms in rules:
-            marked = figures.get(rule.marked_code)
-            left = None if marked is None else _side(left_terms, figures)
-            right = None if left is None else _side(right_terms, figures)
-            if right is None or passes(rule.operator, left - right, rule.allowed_gap):
-                continue
-            message = (f"{rule.name}: {rule.left_side} = {format_number(left, 4)}, "
-                       f"{rule.right_side} = {format_number(right, 4)} (chênh lệch {format_number(left - right, 4)}).")
+        for rule, marked, message in broken_rules(figures, rules):
             error = RowError(SHEET, marked[3], f"{COL_VALUE}: {message}", COL_VALUE)
             (blocking if rule.severity == Severity.BLOCK else warnings).append(error)
     return warnings, blocking
+
+
+def broken_rules(figures: dict, rules=None) -> list[tuple[QualityRule, tuple, str]]:
+    """(rule, the marked figure, message) of every same-period rule the figures of one unit and period
+    break; `figures` maps an indicator code to (value, numerator, denominator, reference)."""
+    broken = []
+    for rule, left_terms, right_terms in _rules() if rules is None else rules:
+        marked = figures.get(rule.marked_code)
+        left = None if marked is None else _side(left_terms, figures)
+        right = None if left is None else _side(right_terms, figures)
+        if right is None or passes(rule.operator, left - right, rule.allowed_gap):
+            continue
+        broken.append((rule, marked, f"{rule.name}: {rule.left_side} = {format_number(left, 4)}, "
+                       f"{rule.right_side} = {format_number(right, 4)} (chênh lệch {format_number(left - right, 4)})."))
+    return broken

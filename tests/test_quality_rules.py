@@ -203,3 +203,29 @@ def test_preview_warns_of_a_printed_rate_off_its_counts_and_blocks_a_count_over_
     assert "GN01.value = 2,41, GN01.rate = 3" in warning["message"]
     page = admin_client.get(reverse("import_detail", args=[record.pk])).content.decode()
     assert "1 cảnh báo chất lượng số liệu" in page and reverse("import_apply", args=[record.pk]) in page
+
+
+def test_saving_a_figure_on_the_entry_page_warns_of_a_rule_it_breaks_and_keeps_it(client, personas):
+    """On save: 1.200 poor households typed beside the 1.000 households the unit has breaks "count ≤ total"."""
+    call_command("load_quality_rules", verbosity=0)
+    from tests.test_reporting_pages import hg_target, login, post_actual
+
+    rate_target = hg_target()
+    poor = Target.objects.create(
+        document=rate_target.document, code="QA.1", indicator=Indicator.objects.get(code="GN03"),
+        territory=rate_target.territory, kind=TargetKind.LEVEL, max_value=100, unit=MeasureUnit.HOUSEHOLDS,
+        start_year=2021, end_year=2025, source_quote="số hộ nghèo (kiểm tra quy tắc khi lưu)",
+    )
+    Actual.objects.create(indicator=Indicator.objects.get(code="HN01"), unit=poor.territory, year=2024, value=1000)
+    login(client, personas.officer_hg)
+
+    saved = post_actual(client, poor, value="1200")
+    assert saved.status_code == 302
+    page = client.get(saved.url).content.decode()
+    assert "Đã lưu nháp số liệu." in page
+    rule = QualityRule.objects.get(code="ho-ngheo-khong-vuot-tong-so-ho")
+    assert f"{rule.name}: {rule.left_side} = 1.200, {rule.right_side} = 1.000 (chênh lệch 200)." in page
+    assert Actual.objects.get(indicator__code="GN03", unit=poor.territory, year=2024).value == 1200
+
+    within = post_actual(client, poor, value="900", version="1")
+    assert rule.name not in client.get(within.url).content.decode()
