@@ -341,10 +341,12 @@ class ActualResource(WorkbookResource):
             "value", "numerator", "denominator", "status", "standard", "breakdown",
         ]
 
-    def import_row(self, row, instance_loader, **kwargs):
-        # A copy: the sheet's own row (reported back when it fails) keeps the sheet's columns.
-        row = {**{column: "" for column in self.OPTIONAL_COLUMNS}, **row}
-        return super().import_row(row, instance_loader, **kwargs)
+    def before_import(self, dataset, **kwargs):
+        # Before django-import-export checks that every key column is in the file.
+        for column in self.OPTIONAL_COLUMNS:
+            if column not in (dataset.headers or []):
+                dataset.append_col([""] * len(dataset), header=column)
+        super().before_import(dataset, **kwargs)
 
     def get_queryset(self):
         return super().get_queryset().select_related("indicator", "unit")
