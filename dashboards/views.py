@@ -1,39 +1,65 @@
 """The leader dashboards: territory overview, one target, comparison across units, cascade of
 restated targets and the IPTT table (also as Excel).
 
-Thin views: check that the user has a territory, read through indicators.dashboards (which
-scopes every read with plans.access), draw the figures with indicators.charts, render.
+Thin views: check that the user has a territory, read the query string (dashboards.links),
+read through the page's module (which scopes every read with plans.access), answer 404 for
+what is not there or out of reach, draw the figures with dashboards.charts, render.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 
-from indicators import breakdowns, charts, dashboards
+from dashboards import charts, links, overview, scope
+from dashboards.cascade import cascade_roots, cascade_tree
+from dashboards.comparison import comparison
+from dashboards.iptt import Iptt, iptt_table
+from dashboards.iptt_xlsx import iptt_workbook
+from dashboards.target import target_detail
+from indicators import breakdowns
 from indicators.models import Indicator
+from plans.models import AdministrativeUnit, Document
+from plans.text import query_number
 from quality import selectors as quality
 
 
-def _options(request: HttpRequest) -> dashboards.Options:
-    if not dashboards.has_territory(request.user):
+def _options(request: HttpRequest) -> links.PageOptions:
+    if not scope.has_territory(user=request.user):
         raise PermissionDenied("Bạn chưa được phân công địa bàn nào nên chưa có bảng điều khiển.")
-    return dashboards.options_from(request.GET)
+    return links.options_from(request.GET)
+
+
+def _unit(request: HttpRequest) -> AdministrativeUnit:
+    """The territory asked for (?dia_ban=id) when in the user's reach, else the user's first one."""
+    raw_id = request.GET.get("dia_ban")
+    if raw_id and (unit_id := query_number(raw_id, max_digits=18)) is not None:
+        unit = scope.unit_in_reach(user=request.user, unit_id=unit_id)
+        if unit is None:
+            raise Http404("Địa bàn không có hoặc ngoài phạm vi của bạn.")
+        return unit
+    unit = scope.first_home(user=request.user)
+    if unit is None:
+        raise Http404("Bạn chưa được phân công địa bàn nào.")
+    return unit
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     options = _options(request)
-    unit = dashboards.unit_for(request.user, request.GET.get("dia_ban"))
-    board = dashboards.leader_dashboard(request.user, unit, options)
-    return render(request, "dashboards/dashboard.html", {"board": board, "options": options})
+    unit = _unit(request)
+    board = overview.leader_dashboard(user=request.user, unit=unit, options=options)
+    return render(request, "dashboards/dashboard.html", {"board": board, "options": options,
+                                                         "keep": [("dia_ban", unit.pk)]})
 
 
 @login_required
 def target(request: HttpRequest, target_id: int) -> HttpResponse:
     options = _options(request)
-    detail = dashboards.target_detail(request.user, target_id, options)
+    detail = target_detail(user=request.user, target_id=target_id, options=options)
+    if detail is None:
+        raise Http404("Chỉ tiêu không có hoặc ngoài phạm vi của bạn.")
     # A qualitative target has no figures to draw: its assessments are on its own page.
     chart = charts.figure_html(charts.target_figure(detail)) if detail.target.indicator_id else ""
     per_option = None
@@ -57,15 +83,17 @@ def compare_index(request: HttpRequest) -> HttpResponse:
 def compare(request: HttpRequest, indicator_id: int) -> HttpResponse:
     options = _options(request)
     indicator = get_object_or_404(Indicator, pk=indicator_id)
-    parent = dashboards.unit_for(request.user, request.GET.get("dia_ban"))
+    parent = _unit(request)
     order = request.GET.get("thu_tu")
-    comp = dashboards.comparison(
-        request.user, indicator, parent, options, admin_map=request.GET.get("ban_do", ""),
+    comp = comparison(
+        user=request.user, indicator=indicator, parent=parent, options=options, admin_map=request.GET.get("ban_do", ""),
         sort=request.GET.get("sap_xep", ""), descending=None if order not in ("tang", "giam") else order == "giam",
         metric=request.GET.get("do", ""),
     )
-    chart = charts.figure_html(charts.comparison_figure(comp), drill_down=True)
+    page_links = links.ComparisonLinks(comp, options)
+    chart = charts.figure_html(charts.comparison_figure(comp, drill_urls=page_links.drill_urls), drill_down=True)
     return render(request, "dashboards/compare.html", {"comp": comp, "options": options, "chart": chart,
+                                                       "links": page_links, "keep": page_links.keep,
                                                        "to_check": quality.flagged_units(comp)})
 
 
@@ -73,29 +101,41 @@ def compare(request: HttpRequest, indicator_id: int) -> HttpResponse:
 def cascade_index(request: HttpRequest) -> HttpResponse:
     options = _options(request)
     return render(request, "dashboards/cascade_index.html",
-                  {"roots": dashboards.cascade_roots(request.user), "options": options})
+                  {"roots": cascade_roots(user=request.user), "options": options})
 
 
 @login_required
 def cascade(request: HttpRequest, target_id: int) -> HttpResponse:
     options = _options(request)
-    tree = dashboards.cascade(request.user, target_id, options)
+    tree = cascade_tree(user=request.user, target_id=target_id, options=options)
+    if tree is None:
+        raise Http404("Chỉ tiêu không có hoặc ngoài phạm vi của bạn.")
     return render(request, "dashboards/cascade.html", {"tree": tree, "options": options})
+
+
+def _iptt(request: HttpRequest, document_id: int, options: links.PageOptions) -> Iptt:
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None:
+        raise Http404("Văn bản không có.")
+    table = iptt_table(user=request.user, document=document, options=options)
+    if table is None:
+        raise Http404("Văn bản không có chỉ tiêu nào trong phạm vi của bạn.")
+    return table
 
 
 @login_required
 def iptt(request: HttpRequest, document_id: int) -> HttpResponse:
     options = _options(request)
-    table = dashboards.iptt(request.user, document_id, options)
+    table = _iptt(request, document_id, options)
     return render(request, "dashboards/iptt.html", {"table": table, "options": options})
 
 
 @login_required
 def iptt_excel(request: HttpRequest, document_id: int) -> HttpResponse:
     options = _options(request)
-    table = dashboards.iptt(request.user, document_id, options)
+    table = _iptt(request, document_id, options)
     response = HttpResponse(
-        dashboards.iptt_workbook(table),
+        iptt_workbook(table),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     name = slugify(f"iptt-{table.document.number or table.document.key}") or "iptt"

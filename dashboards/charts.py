@@ -1,4 +1,4 @@
-"""Plotly figures for the dashboards: pure functions of what indicators.dashboards read.
+"""Plotly figures for the dashboards: pure functions of what the dashboards' reads return.
 
 Pages draw them with our own static plotly.js; the same figures are always on the page as a
 table, so nothing depends on JavaScript. Numbers use the Vietnamese separators (1.500,5).
@@ -11,7 +11,9 @@ from decimal import Decimal
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from indicators.dashboards import Comparison, TargetDetail, number_text
+from dashboards.comparison import Comparison
+from dashboards.figures import number_text
+from dashboards.target import TargetDetail
 from indicators.evaluation import COUNT_UNITS, EvaluationStatus
 from indicators.models import MeasureUnit, TargetKind
 
@@ -183,8 +185,10 @@ def target_figure(detail: TargetDetail) -> go.Figure:
     return go.Figure(data=traces, layout=layout)
 
 
-def comparison_figure(comp: Comparison) -> go.Figure:
-    """One bar per unit, coloured by its status; a click on a bar opens the units below it."""
+def comparison_figure(comp: Comparison, *, drill_urls: dict[int, str] | None = None) -> go.Figure:
+    """One bar per unit, coloured by its status; a click on a bar opens the units below it
+    (`drill_urls`: {unit id: the page of the units below it}, from the view)."""
+    drill_urls = drill_urls or {}
     progress = comp.chart_metric == "tien_do"
     rows = [r for r in comp.rows if (r.progress if progress else r.value) is not None]
     unit = comp.indicator.measure_unit
@@ -201,7 +205,7 @@ def comparison_figure(comp: Comparison) -> go.Figure:
         "x": [r.name for r in rows],
         "y": [_f(r.progress if progress else r.value) for r in rows],
         "marker": {"color": colours},
-        "customdata": [r.drill_url for r in rows],
+        "customdata": [drill_urls.get(r.unit.pk, "") for r in rows],
         "text": texts,
         "hovertemplate": "<b>%{x}</b>: %{text}<extra></extra>",
         "textposition": "none",

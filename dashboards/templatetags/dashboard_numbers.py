@@ -17,7 +17,7 @@ def so(value, decimals: int = 2) -> str:
 
 @register.filter
 def so_don_vi(value, unit: str) -> str:
-    from indicators.dashboards import number_text  # the dashboards import the models; filters load early
+    from dashboards.figures import number_text  # the figures import the models; filters load early
 
     if value is None or value == "":
         return ""

@@ -1,0 +1,85 @@
+"""The leader's dashboard of a territory: its targets grouped by status and counted by document,
+and its tasks in the Government Office's four categories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from dashboards.judging import SEVERITY, Status, TargetStatus, evaluate_targets
+from dashboards.scope import Options, dashboard_targets, for_judging, home_units, within
+from dashboards.tasks import TaskSummary, task_summary
+from plans.models import AdministrativeUnit, Document
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+STATUS_GROUPS = [
+    ("behind", _("Chậm tiến độ, có nguy cơ hoặc không đạt"), {Status.MISSED, Status.OFF_TRACK, Status.AT_RISK}),
+    ("good", _("Đúng tiến độ hoặc đã đạt"), {Status.ON_TRACK, Status.ACHIEVED}),
+    ("no_data", _("Chưa có số liệu"), {Status.NO_DATA}),
+]
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    counts: dict[str, int]
+
+    def cells(self) -> list[int]:
+        return [self.counts.get(s, 0) for s in SEVERITY]
+
+
+@dataclass
+class StatusGroup:
+    key: str
+    label: str
+    rows: list[TargetStatus]
+
+
+@dataclass
+class Dashboard:
+    unit: AdministrativeUnit
+    options: Options
+    groups: list[StatusGroup]
+    documents: list[DocumentRow]
+    tasks: TaskSummary
+    illustrative: bool
+    pending: bool
+    homes: list[AdministrativeUnit]
+    synthetic: bool = False
+
+    @property
+    def status_headers(self) -> list[str]:
+        return [str(s.label) for s in SEVERITY]
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.rows) for g in self.groups)
+
+
+def leader_dashboard(*, user: User, unit: AdministrativeUnit, options: Options) -> Dashboard:
+    """The territory's targets by status and by document, and its tasks in the four categories."""
+    targets = list(for_judging(dashboard_targets(user=user).filter(within(unit, "territory"))).order_by(
+        "document__issued_on", "document__number", "position"))
+    statuses = evaluate_targets(user=user, targets=targets, options=options)
+    groups = []
+    for key, label, members in STATUS_GROUPS:
+        rows = sorted((s for s in statuses if s.status in members), key=lambda s: (s.severity, s.target.document.issued_on or date.min))
+        groups.append(StatusGroup(key, str(label), rows))
+    documents: dict[int, DocumentRow] = {}
+    for s in statuses:
+        doc = s.target.document
+        row = documents.setdefault(doc.pk, DocumentRow(doc, {}))
+        row.counts[s.status] = row.counts.get(s.status, 0) + 1
+    return Dashboard(
+        unit=unit, options=options, groups=groups, documents=list(documents.values()),
+        tasks=task_summary(user=user, unit=unit, year=options.year), illustrative=any(s.is_illustrative for s in statuses),
+        pending=any(s.uses_pending for s in statuses), homes=home_units(user=user),
+        synthetic=any(s.is_synthetic for s in statuses),
+    )
+
+
