@@ -9,9 +9,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from indicators import breakdowns
 from indicators.demo_admin import may_remove, remove_demo_data_action
-from indicators.models import (
-    Actual, Dimension, DimensionOption, Evidence, ExplanationRequest, Indicator, Target, TargetAssessment,
-)
+from indicators.models import Actual, Dimension, DimensionOption, Indicator, Target, TargetAssessment
 from indicators.resources import IndicatorResource, TargetResource
 from indicators.restated import RestatedBasisFormMixin
 from indicators.target_rules import TargetRulesFormMixin
@@ -146,27 +144,3 @@ class TargetAssessmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "actual", "task_report", "size", "uploaded_by", "uploaded_at"]
-    list_select_related = ["actual__indicator", "actual__unit", "task_report__task", "uploaded_by"]
-    readonly_fields = ["actual", "task_report", "download", "original_name", "size", "uploaded_by"]
-    exclude = ["file"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description=Evidence._meta.get_field("file").verbose_name)
-    def download(self, evidence):
-        # Through the app's access check: evidence is never served from MEDIA_URL.
-        return format_html('<a href="{}">{}</a>', reverse("evidence_download", args=[evidence.pk]), evidence.original_name)
-
-
-@admin.register(ExplanationRequest)
-class ExplanationRequestAdmin(admin.ModelAdmin):
-    list_display = ["question", "unit", "requested_by", "requested_at", "answered_at"]
-    list_filter = ["answered_at"]
-    list_select_related = ["unit", "requested_by"]
-    autocomplete_fields = ["target", "task", "unit"]

@@ -12,18 +12,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
-from plans.models import (
-    AdministrativeUnit,
-    Document,
-    RecordSource,
-    ReportingPeriod,
-    ReviewedRecord,
-    ReviewStatus,
-    SearchKeyMixin,
-    Task,
-    TaskReport,
-    period_constraint,
-)
+from plans.models import AdministrativeUnit, Document, SearchKeyMixin, Task
+from review.models import RecordSource, ReportingPeriod, ReviewedRecord, ReviewStatus, TaskReport, period_constraint
 from plans.text import format_number
 
 
@@ -289,7 +279,7 @@ class Target(models.Model):
         words = qualified_numbers(self.qualifier, numbers, unit, "" if self.unit == MeasureUnit.PERCENT else " ")
         if self.kind == TargetKind.MULTIPLE:
             base = gettext("so với năm %(year)s") % {"year": self.baseline_year} if self.baseline_year else ""
-            return " ".join(part for part in ("gấp", words, base) if part)
+            return " ".join(part for part in (gettext("gấp"), words, base) if part)
         return " ".join(str(part) for part in (self.get_change_direction_display(), words) if part)
 
     @property
@@ -390,11 +380,6 @@ class Actual(ReviewedRecord):
         return None
 
 
-def evidence_path(instance: "Evidence", filename: str) -> str:
-    # Stored under a random name: the original name is kept in the row, never trusted as a path.
-    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
-
-
 class AssessmentVerdict(models.TextChoices):
     ACHIEVED = "achieved", _("Đạt")
     PARTLY = "partly", _("Đạt một phần")
@@ -423,86 +408,6 @@ class TargetAssessment(ReviewedRecord):
     @property
     def period_label(self) -> str:
         return str(self.year)
-
-
-class Evidence(models.Model):
-    """A file that supports a reported figure, a task report or a target's assessment. Served only to
-    those who may see it."""
-
-    task_report = models.ForeignKey(
-        TaskReport, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("báo cáo nhiệm vụ")
-    )
-    actual = models.ForeignKey(
-        Actual, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("số liệu")
-    )
-    assessment = models.ForeignKey(
-        TargetAssessment, models.CASCADE, null=True, blank=True, related_name="evidence", verbose_name=_("đánh giá")
-    )
-    file = models.FileField(_("tệp"), upload_to=evidence_path)
-    original_name = models.CharField(_("tên tệp"), max_length=255)
-    size = models.PositiveIntegerField(_("dung lượng"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(_("tải lên lúc"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("minh chứng")
-        verbose_name_plural = _("minh chứng")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(task_report__isnull=False) & Q(actual__isnull=True) & Q(assessment__isnull=True))
-                | (Q(task_report__isnull=True) & Q(actual__isnull=False) & Q(assessment__isnull=True))
-                | (Q(task_report__isnull=True) & Q(actual__isnull=True) & Q(assessment__isnull=False)),
-                name="evidence_belongs_to_exactly_one_record",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-
-
-
-class ExplanationRequest(models.Model):
-    """A leader's "yêu cầu giải trình" on a lagging target or an overdue task, and the answer."""
-
-    target = models.ForeignKey(
-        Target, models.CASCADE, null=True, blank=True, related_name="explanation_requests", verbose_name=_("chỉ tiêu")
-    )
-    task = models.ForeignKey(
-        Task, models.CASCADE, null=True, blank=True, related_name="explanation_requests", verbose_name=_("nhiệm vụ")
-    )
-    unit = models.ForeignKey(AdministrativeUnit, models.PROTECT, related_name="+", verbose_name=_("địa bàn"))
-    question = models.TextField(_("nội dung yêu cầu"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("người yêu cầu"))
-    requested_at = models.DateTimeField(_("yêu cầu lúc"), auto_now_add=True)
-    due_on = models.DateField(_("hạn trả lời"), null=True, blank=True)
-    answer = models.TextField(_("nội dung giải trình"), blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("người giải trình")
-    )
-    answered_at = models.DateTimeField(_("giải trình lúc"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("yêu cầu giải trình")
-        verbose_name_plural = _("yêu cầu giải trình")
-        ordering = ["-requested_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(target__isnull=False) & Q(task__isnull=True)) | (Q(target__isnull=True) & Q(task__isnull=False)),
-                name="explanation_is_about_a_target_or_a_task",
-            ),
-            models.CheckConstraint(
-                condition=(Q(answer="") & Q(answered_at__isnull=True)) | (~Q(answer="") & Q(answered_at__isnull=False)),
-                name="explanation_answer_has_time",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.target or self.task}: {self.question[:60]}"
-
-    @property
-    def is_answered(self) -> bool:
-        return self.answered_at is not None
 
 
 class HeadlineValues(models.Manager):

@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 
 from indicators import selectors
 from indicators.forms import ReportForm, ReturnForm, add_service_errors
-from plans import provenance
-from plans.models import ReviewStatus, Task
+from indicators.models import Target
+from review import provenance
+from review.models import ReviewStatus
+from plans.models import Task
 
 EDITABLE = {ReviewStatus.DRAFT, ReviewStatus.RETURNED}
 
@@ -21,7 +23,7 @@ def message_errors(request: HttpRequest, error: ValidationError) -> None:
 
 
 def conflict_context(record, mine: str, theirs: str) -> dict:
-    change = selectors.last_change(record)
+    change = selectors.last_change(record=record)
     return {
         "mine": mine,
         "theirs": theirs,
@@ -37,9 +39,18 @@ def rebind(form_class: type[ReportForm], request: HttpRequest, version: int, **k
     return form_class(data, **kwargs)
 
 
+def target_in_scope(request: HttpRequest, target_id: int) -> Target:
+    targets = (
+        selectors.visible_targets(user=request.user).filter(indicator__isnull=False)  # qualitative: assessment page
+        .select_related("indicator", "document", "territory" + selectors.PARENTS)
+        .prefetch_related("compare_units")
+    )
+    return get_object_or_404(targets, pk=target_id)
+
+
 def task_in_scope(request: HttpRequest, task_id: int) -> Task:
     tasks = (
-        selectors.visible_tasks(request.user)
+        selectors.visible_tasks(user=request.user)
         .select_related("document", "lead_agency", "document__territory" + selectors.PARENTS)
         .prefetch_related("coordinating_agencies")
     )

@@ -1,5 +1,5 @@
-"""Pages of the reporting cycle: my work, entering figures, the review queue, evidence,
-explanation requests (task reports: indicators.task_report_views).
+"""Pages of the figures: entering them, a figure's page, submitting, approving and returning it
+(my work, the review queue, evidence and explanations: review.views; task reports: review.task_report_views).
 
 Views stay thin: every record is fetched through a selector that starts from access.scope()
 (so an id outside the user's territory is a 404 that reveals nothing), every write goes through
@@ -12,75 +12,37 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import audit_history, breakdowns, merged_entry, poverty_standards, selectors, services, worklist
-from indicators.forms import ActualForm, AnswerForm, ExplanationRequestForm, ReturnForm, add_service_errors
+from review import audit_history
+from indicators import breakdowns, merged_entry, poverty_standards, selectors, services
+from indicators.forms import ActualForm, ReturnForm, add_service_errors
 from indicators.models import Actual, Target
 from indicators.view_helpers import (
     EDITABLE,
     conflict_context,
-    message_errors,
     warn_about,
     rebind,
     return_step,
-    task_in_scope,
+    target_in_scope,
     workflow_step,
 )
-from plans import access, provenance
+from plans import access
+from review import provenance
 from plans.access import Action
-from plans.models import AdministrativeUnit, ReviewStatus, Task
-from plans.text import query_number
-from plans.workflow import EditConflict
-
-
-def _next_url(request: HttpRequest, fallback: str) -> str:
-    """?next= when it is a path of this site; anything else (a view name to redirect() would look up,
-    another host, javascript:) gives the fallback."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-# ---------------------------------------------------------------------------------------------
-# Việc của tôi
-
-
-@login_required
-def my_work(request: HttpRequest) -> HttpResponse:
-    year = selectors.reporting_year(request.GET.get("nam"))
-    period = selectors.reporting_period(request.GET.get("ky"))
-    abilities = selectors.Abilities(request.user)
-    context = {
-        "year": year,
-        "period": period,
-        "period_title": period.title(year),
-        "period_choices": selectors.PERIOD_CHOICES,
-        "target_rows": worklist.targets_awaiting_figures(request.user, year, abilities, period),
-        "task_rows": worklist.my_tasks(request.user, year, abilities, period),
-    }
-    return render(request, "indicators/my_work.html", context)
+from plans.models import AdministrativeUnit
+from review.models import ReviewStatus
+from review.workflow import EditConflict
 
 
 # ---------------------------------------------------------------------------------------------
 # Figures (actuals)
 
 
-def _target_in_scope(request: HttpRequest, target_id: int) -> Target:
-    targets = (
-        selectors.visible_targets(request.user).filter(indicator__isnull=False)  # qualitative: assessment page
-        .select_related("indicator", "document", "territory" + selectors.PARENTS)
-        .prefetch_related("compare_units")
-    )
-    return get_object_or_404(targets, pk=target_id)
 
 
 def _save_actual(request: HttpRequest, target: Target, unit: AdministrativeUnit, form: ActualForm, loaded_year: int,
@@ -104,9 +66,9 @@ def _save_actual(request: HttpRequest, target: Target, unit: AdministrativeUnit,
 
 @login_required
 def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
-    target = _target_in_scope(request, target_id)
-    year = selectors.reporting_year(request.GET.get("nam"))
-    period = selectors.reporting_period(request.GET.get("ky"))
+    target = target_in_scope(request, target_id)
+    year = selectors.reporting_year(raw=request.GET.get("nam"))
+    period = selectors.reporting_period(raw=request.GET.get("ky"))
     unit = merged_entry.entry_unit(request, target, year, period)
     if not access.can(request.user, Action.ENTER, unit=unit):
         raise PermissionDenied(_("Bạn không có quyền nhập số liệu cho địa bàn này."))
@@ -118,7 +80,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
     standards = poverty_standards.Standards() if target.indicator.depends_on_standard else None
     standard = _page_standard(request, target, year, standards)
     choices = _standard_choices(target, year, standards)
-    actual = selectors.actual_for(request.user, target=target, year=year, period=period, unit=unit, breakdown=breakdown,
+    actual = selectors.actual_for(user=request.user, target=target, year=year, period=period, unit=unit, breakdown=breakdown,
                                   standard=standard)
     conflict, status, notice = None, 200, (year, period)
     if request.method == "POST":
@@ -130,7 +92,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
                 data["standard"] = poverty_standards.entry_standard(target=target, year=data["year"], standards=standards)
             notice = (data["year"], data["period"])
             if (data["year"], data["period"], data["breakdown"], data["standard"]) != (year, period, breakdown, standard):
-                actual = selectors.actual_for(request.user, target=target, year=data["year"], period=data["period"],
+                actual = selectors.actual_for(user=request.user, target=target, year=data["year"], period=data["period"],
                                               unit=unit, breakdown=data["breakdown"], standard=data["standard"])
             try:
                 saved = _save_actual(request, target, unit, form, loaded_year=year, loaded_period=period,
@@ -141,7 +103,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
                 mine = selectors.typed_figure_text(
                     indicator=target.indicator, value=data["value"], numerator=data["numerator"], denominator=data["denominator"]
                 )
-                conflict = conflict_context(actual, mine, selectors.figure_text(actual))
+                conflict = conflict_context(actual, mine, selectors.figure_text(record=actual))
                 form = rebind(ActualForm, request, actual.version, page_period=period, indicator=target.indicator,
                               options=options, standard_choices=_standard_choices(target, year, standards))
             except ValidationError as error:
@@ -157,8 +119,8 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         initial = {"year": year, "period": period.code, "breakdown": breakdown, "standard": standard}
         if actual is not None:
             initial.update(
-                value=selectors.number_input(actual.value), numerator=selectors.number_input(actual.numerator),
-                denominator=selectors.number_input(actual.denominator), version=actual.version,
+                value=selectors.number_input(value=actual.value), numerator=selectors.number_input(value=actual.numerator),
+                denominator=selectors.number_input(value=actual.denominator), version=actual.version,
             )
         form = ActualForm(initial=initial, page_period=period, indicator=target.indicator, options=options,
                           standard_choices=choices)
@@ -171,7 +133,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         "period": period,
         "period_title": period.title(year),
         "actual": actual,
-        "current_figure": selectors.figure_text(actual) if actual else "",
+        "current_figure": selectors.figure_text(record=actual) if actual else "",
         "form": form,
         "conflict": conflict,
         "needs_reason": actual is not None and actual.is_locked,
@@ -210,11 +172,11 @@ def _standard_rows(request: HttpRequest, target: Target, unit: AdministrativeUni
     codes = [code for code, _label in _standard_choices(target, year, standards)]
     if len(codes) < 2:
         return []
-    figures = selectors.figures_by_standard(request.user, target=target, unit=unit, year=year, period=period,
+    figures = selectors.figures_by_standard(user=request.user, target=target, unit=unit, year=year, period=period,
                                             breakdown=breakdown, standards=codes)
     return [
         {"code": code, "label": standards.choice_label(code), "actual": figures.get(code), "current": code == standard,
-         "text": selectors.figure_text(figures[code]) if code in figures else "",
+         "text": selectors.figure_text(record=figures[code]) if code in figures else "",
          "url": _entry_url(target, unit, year, period, breakdown, code, standards)}
         for code in codes
     ]
@@ -237,7 +199,7 @@ def _entry_url(target: Target, unit: AdministrativeUnit, year: int, period: sele
 
 
 def _actual_in_scope(request: HttpRequest, actual_id: int) -> Actual:
-    actuals = provenance.with_provenance(selectors.visible_actuals(request.user)).select_related(
+    actuals = provenance.with_provenance(selectors.visible_actuals(user=request.user)).select_related(
         "indicator", "reviewed_by", "unit" + selectors.PARENTS
     )
     return get_object_or_404(actuals, pk=actual_id)
@@ -245,27 +207,27 @@ def _actual_in_scope(request: HttpRequest, actual_id: int) -> Actual:
 
 def _actual_page(request: HttpRequest, actual: Actual, *, return_form: ReturnForm | None = None) -> HttpResponse:
     user = request.user
-    target = selectors.target_for_actual(user, actual)
+    target = selectors.target_for_actual(user=user, actual=actual)
     may_enter = access.can(user, Action.ENTER, unit=actual.unit)
     may_review = actual.status == ReviewStatus.SUBMITTED and access.can(user, Action.REVIEW, unit=actual.unit)
     own = actual.created_by_id == user.pk and not user.is_superuser
     context = {
         "actual": actual,
-        "figure": selectors.figure_text(actual),
+        "figure": selectors.figure_text(record=actual),
         "target": target,
         "evidence": actual.evidence.order_by("uploaded_at", "pk"),
         "audit": audit_history.audit_rows(actual),
         "can_review": may_review and not own,
         "own_record": may_review and own,
         "can_submit": may_enter and actual.status in EDITABLE,
-        "period": selectors.period_of(actual),
-        "edit_url": _entry_url(target, actual.unit, actual.year, selectors.period_of(actual), actual.breakdown,
+        "period": selectors.period_of(record=actual),
+        "edit_url": _entry_url(target, actual.unit, actual.year, selectors.period_of(record=actual), actual.breakdown,
                                actual.standard)
         if target is not None and may_enter and actual.status != ReviewStatus.SUBMITTED else "",
         "breakdown_label": breakdowns.breakdown_label(actual.breakdown) if actual.breakdown else "",
         "return_form": return_form or ReturnForm(),
         "can_request": target is not None and access.can(user, Action.REQUEST_EXPLANATION, unit=target.territory),
-        "explanations": selectors.explanations_about(user, target=target) if target is not None else [],
+        "explanations": selectors.explanations_about(user=user, target=target) if target is not None else [],
     }
     return render(request, "indicators/actual_detail.html", context)
 
@@ -300,79 +262,3 @@ def actual_return(request: HttpRequest, actual_id: int) -> HttpResponse:
         lambda comment: services.return_actual(user=request.user, actual=actual, comment=comment),
         lambda form: _actual_page(request, actual, return_form=form),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Review queue, evidence
-
-
-@login_required
-def review_queue(request: HttpRequest) -> HttpResponse:
-    page, items = selectors.review_queue(request.user, query_number(request.GET.get("trang")))
-    return render(request, "indicators/review_queue.html", {"page": page, "items": items})
-
-
-@login_required
-def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
-    evidence = get_object_or_404(selectors.visible_evidence(request.user), pk=evidence_id)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("Không tìm thấy tệp.")) from None
-    return FileResponse(handle, as_attachment=True, filename=evidence.original_name)
-
-
-# ---------------------------------------------------------------------------------------------
-# Explanation requests
-
-
-@login_required
-def explanation_list(request: HttpRequest) -> HttpResponse:
-    rows = selectors.explanation_list(request.user, selectors.Abilities(request.user))
-    return render(request, "indicators/explanation_list.html", {"rows": rows, "answer_form": AnswerForm()})
-
-
-def _request_explanation(request: HttpRequest, *, target: Target | None = None, task: Task | None = None) -> HttpResponse:
-    form = ExplanationRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_explanation(
-                user=request.user, question=form.cleaned_data["question"], target=target, task=task,
-                due_on=form.cleaned_data["due_on"],
-            )
-        except ValidationError as error:
-            message_errors(request, error)
-        else:
-            messages.success(request, _("Đã gửi yêu cầu giải trình."))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect(_next_url(request, reverse("explanation_list")))
-
-
-@login_required
-@require_POST
-def explanation_request_target(request: HttpRequest, target_id: int) -> HttpResponse:
-    return _request_explanation(request, target=_target_in_scope(request, target_id))
-
-
-@login_required
-@require_POST
-def explanation_request_task(request: HttpRequest, task_id: int) -> HttpResponse:
-    return _request_explanation(request, task=task_in_scope(request, task_id))
-
-
-@login_required
-@require_POST
-def explanation_answer(request: HttpRequest, request_id: int) -> HttpResponse:
-    explanation = get_object_or_404(selectors.visible_explanations(request.user), pk=request_id)
-    form = AnswerForm(request.POST)
-    form.is_valid()
-    try:
-        services.answer_explanation(user=request.user, request=explanation, answer=form.cleaned_data.get("answer", ""))
-    except ValidationError as error:
-        message_errors(request, error)
-    else:
-        messages.success(request, _("Đã gửi nội dung giải trình."))
-    return redirect(_next_url(request, reverse("explanation_list")))

@@ -9,10 +9,8 @@ from plans.models import (
     AgencySuccession,
     Document,
     DocumentBasis,
-    AuditEntry,
     Membership,
     Task,
-    TaskReport,
     UnitSuccession,
 )
 from plans.resources import (
@@ -23,7 +21,7 @@ from plans.resources import (
     TaskResource,
 )
 from plans.text import search_key
-from plans.workflow import record_audit, snapshot
+from review.workflow import record_audit, snapshot
 
 
 class AccentInsensitiveSearchMixin:
@@ -156,7 +154,7 @@ class TaskAdmin(AccentInsensitiveSearchMixin, ImportExportModelAdmin):
     list_select_related = ["document", "lead_agency"]
     autocomplete_fields = ["document", "parent", "lead_agency", "coordinating_agencies", "implements"]
 
-    @admin.display(description="Tiêu đề / nội dung")
+    @admin.display(description=_("Tiêu đề / nội dung"))
     def short_title(self, task: Task) -> str:
         return (task.title or task.text)[:90]
 
@@ -174,35 +172,6 @@ class AuditedAdminMixin:
         record_audit(user=request.user, instance=obj, action="delete", before=snapshot(obj), after=None,
                      reason="Xóa trong trang quản trị")
         super().delete_model(request, obj)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the trail is never edited, not even by an administrator."""
-
-    list_display = ["at", "user", "action", "content_type", "object_repr", "reason"]
-    list_filter = ["action", "content_type"]
-    list_select_related = ["user", "content_type"]
-    search_fields = ["object_repr", "user__username", "reason"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(TaskReport)
-class TaskReportAdmin(admin.ModelAdmin):
-    list_display = ["task", "agency", "period_label", "progress", "percent_done", "status", "is_late_correction"]
-    list_filter = ["status", "progress", "year", "is_late_correction"]
-    list_select_related = ["task", "agency"]
-    autocomplete_fields = ["task", "agency"]
-    readonly_fields = ["status", "version", "created_by", "submitted_at", "reviewed_by", "reviewed_at"]
 
 
 @admin.register(Membership)

@@ -57,12 +57,18 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "plans",
     "indicators",
+    "review",
     "households",
     "accounts",
     "exchange",
     "quality",
-    # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's.
+    "dashboards",
+    "jobs",
+    # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's,
+    # and `manage.py db_worker` is jobs' (it holds the worker's liveness lock), not django-tasks-db's.
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +131,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=int(os.environ.get("SQLITE_TIMEOUT", "5")), transaction_mode="IMMEDIATE"
     )
+if os.environ.get("REPLICA_DATABASE_URL"):
+    # A read-only streaming replica of the primary: the dashboards read from it
+    # (common/replica.py). Under the test runner it mirrors "default" (a replica
+    # cannot hold a test database of its own), and the router reads "default"
+    # when both aliases name the same database.
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["REPLICA_DATABASE_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+        test_options={"MIRROR": "default"},
+    )
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -237,6 +255,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# The job queue (django-tasks, the API of Django 6's django.tasks): tasks are rows of the database,
+# run by `manage.py db_worker` processes (jobs/, README: production). No broker; tests use it too.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Second factor (django-otp): authenticator apps (TOTP) and single-use recovery codes. Who must
 # have one: accounts.selectors.SECOND_FACTOR_ROLES. Wrong codes slow further tries down (1 s, 2 s, 4 s…).

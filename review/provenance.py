@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plans.models import RecordSource
+from review.models import RecordSource
 
 NOBODY = "—"
 # An import's file name and dates are all a list needs; its stored changes and errors can be large.

@@ -16,13 +16,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from indicators import audit_history, selectors, services
+from review import audit_history
+from indicators import selectors, services
 from indicators.forms import ReturnForm, TaskReportForm, add_service_errors
 from indicators.view_helpers import EDITABLE, conflict_context, rebind, return_step, task_in_scope, workflow_step
-from plans import access, provenance
+from plans import access
+from review import provenance
 from plans.access import Action
-from plans.models import ReviewStatus, Task, TaskReport
-from plans.workflow import EditConflict
+from review.models import ReviewStatus, TaskReport
+from plans.models import Task
+from review.workflow import EditConflict
 
 
 def _url(name: str, *args, **query) -> str:
@@ -34,7 +37,7 @@ def _url(name: str, *args, **query) -> str:
 
 def _reporting_agency(request: HttpRequest, task: Task):
     """The agency named by ?co_quan=, else the first of the task's agencies the user reports for."""
-    agencies = selectors.task_agencies(task)
+    agencies = selectors.task_agencies(task=task)
     territory = task.document.territory
     code = request.GET.get("co_quan", "")
     if code:
@@ -75,16 +78,16 @@ def report_summary(*, progress_label: str, percent_done, completed_on, narrative
 def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
     task = task_in_scope(request, task_id)
     agency = _reporting_agency(request, task)
-    year = selectors.reporting_year(request.GET.get("nam"))
-    period = selectors.reporting_period(request.GET.get("ky"))
-    report = selectors.task_report_for(request.user, task=task, agency=agency, year=year, period=period)
+    year = selectors.reporting_year(raw=request.GET.get("nam"))
+    period = selectors.reporting_period(raw=request.GET.get("ky"))
+    report = selectors.task_report_for(user=request.user, task=task, agency=agency, year=year, period=period)
     conflict, status = None, 200
     if request.method == "POST":
         form = TaskReportForm(request.POST, request.FILES, page_period=period)
         if form.is_valid():
             data = form.cleaned_data
             if data["year"] != year or data["period"] != period:
-                report = selectors.task_report_for(request.user, task=task, agency=agency, year=data["year"],
+                report = selectors.task_report_for(user=request.user, task=task, agency=agency, year=data["year"],
                                                    period=data["period"])
             try:
                 saved = _save_task_report(request, task, agency, form, loaded_year=year, loaded_period=period)
@@ -133,7 +136,7 @@ def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 def _task_report_in_scope(request: HttpRequest, report_id: int) -> TaskReport:
-    reports = provenance.with_provenance(selectors.visible_task_reports(request.user)).select_related(
+    reports = provenance.with_provenance(selectors.visible_task_reports(user=request.user)).select_related(
         "task__document", "task__lead_agency", "agency", "reviewed_by",
         selectors.TASK_REPORT_UNIT + selectors.PARENTS,
     )
@@ -154,13 +157,13 @@ def _task_report_page(request: HttpRequest, report: TaskReport, *, return_form: 
         "can_review": may_review and not own,
         "own_record": may_review and own,
         "can_submit": may_enter and report.status in EDITABLE,
-        "period": selectors.period_of(report),
-        "edit_url": _url("task_report_entry", report.task_id, nam=report.year, ky=selectors.period_of(report).code,
+        "period": selectors.period_of(record=report),
+        "edit_url": _url("task_report_entry", report.task_id, nam=report.year, ky=selectors.period_of(record=report).code,
                          co_quan=report.agency.code)
         if may_enter and report.status != ReviewStatus.SUBMITTED else "",
         "return_form": return_form or ReturnForm(),
         "can_request": access.can(user, Action.REQUEST_EXPLANATION, unit=territory),
-        "explanations": selectors.explanations_about(user, task=report.task),
+        "explanations": selectors.explanations_about(user=user, task=report.task),
     }
     return render(request, "indicators/task_report_detail.html", context)
 

@@ -13,8 +13,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from plans.models import AuditEntry, ReviewedRecord, ReviewStatus
+from review.models import AuditEntry, ReviewedRecord, ReviewStatus
 
 
 class EditConflict(Exception):
@@ -71,10 +72,10 @@ def check_version(record: ReviewedRecord, expected_version: int) -> None:
 def prepare_edit(record: ReviewedRecord, *, reason: str) -> None:
     """Before changing a record's content: an approved one needs a reason and re-opens review."""
     if record.status == ReviewStatus.SUBMITTED:
-        raise ValidationError("Bản ghi đang chờ duyệt; chờ người duyệt trả lại trước khi sửa.")
+        raise ValidationError(_("Bản ghi đang chờ duyệt; chờ người duyệt trả lại trước khi sửa."))
     if record.status == ReviewStatus.APPROVED:
         if not reason.strip():
-            raise ValidationError({"correction_reason": "Số liệu đã được duyệt: hãy ghi lý do sửa."})
+            raise ValidationError({"correction_reason": _("Số liệu đã được duyệt: hãy ghi lý do sửa.")})
         record.is_late_correction = True
         record.correction_reason = reason.strip()
         record.status = ReviewStatus.SUBMITTED
@@ -114,14 +115,14 @@ def bump(record: ReviewedRecord) -> None:
 
 def submit(record: ReviewedRecord) -> None:
     if record.status not in {ReviewStatus.DRAFT, ReviewStatus.RETURNED}:
-        raise ValidationError("Chỉ gửi được bản nháp hoặc bản bị trả lại.")
+        raise ValidationError(_("Chỉ gửi được bản nháp hoặc bản bị trả lại."))
     record.status = ReviewStatus.SUBMITTED
     record.submitted_at = timezone.now()
 
 
 def approve(record: ReviewedRecord, *, reviewer) -> None:
     if record.status != ReviewStatus.SUBMITTED:
-        raise ValidationError("Chỉ duyệt được bản đã gửi.")
+        raise ValidationError(_("Chỉ duyệt được bản đã gửi."))
     record.status = ReviewStatus.APPROVED
     record.review_comment = ""
     record.reviewed_by = reviewer
@@ -130,9 +131,9 @@ def approve(record: ReviewedRecord, *, reviewer) -> None:
 
 def return_for_rework(record: ReviewedRecord, *, reviewer, comment: str) -> None:
     if record.status != ReviewStatus.SUBMITTED:
-        raise ValidationError("Chỉ trả lại được bản đã gửi.")
+        raise ValidationError(_("Chỉ trả lại được bản đã gửi."))
     if not comment.strip():
-        raise ValidationError({"review_comment": "Hãy ghi lý do trả lại để người nhập biết cần sửa gì."})
+        raise ValidationError({"review_comment": _("Hãy ghi lý do trả lại để người nhập biết cần sửa gì.")})
     record.status = ReviewStatus.RETURNED
     record.review_comment = comment.strip()
     record.reviewed_by = reviewer

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from indicators import closures
-from indicators.models import Actual, ExplanationRequest, Target
+from indicators.models import Actual, Target
+from review.models import ExplanationRequest
 from indicators.selectors import (
     PARENTS,
     YEARLY,
@@ -21,7 +22,8 @@ from indicators.selectors import (
 )
 from plans import access
 from plans.access import Action
-from plans.models import AdministrativeUnit, Task, TaskReport
+from plans.models import AdministrativeUnit, Task
+from review.models import TaskReport
 
 
 def open_requests() -> QuerySet[ExplanationRequest]:
@@ -47,15 +49,15 @@ def targets_awaiting_figures(user, year: int, abilities: Abilities, period: Peri
     and nothing is offered where there is none (a district after 1/7/2025).
     """
     targets = list(
-        visible_targets(user)
-        .filter(horizon_covers(year))
+        visible_targets(user=user)
+        .filter(horizon_covers(year=year))
         .select_related("indicator", "document", "territory" + PARENTS)
         .prefetch_related("compare_units", Prefetch("explanation_requests", queryset=open_requests(), to_attr="open_list"))
         .order_by("territory__name", "document__issued_on", "document__number", "position")
     )
     closed = closures.closures({t.territory for t in targets}, closures.Period(year, period.kind, period.number))
     units = {t.pk: closures.counting_unit(t.territory, closed) for t in targets}
-    actuals = visible_actuals(user).filter(
+    actuals = visible_actuals(user=user).filter(
         year=year,
         period_kind=period.kind,
         period_number=period.number,
@@ -71,7 +73,7 @@ def targets_awaiting_figures(user, year: int, abilities: Abilities, period: Peri
             TargetRow(
                 target=target,
                 actual=actual,
-                figure=figure_text(actual) if actual else "",
+                figure=figure_text(record=actual) if actual else "",
                 can_enter=unit is not None and abilities.can(Action.ENTER, unit=unit),
                 can_request=abilities.can(Action.REQUEST_EXPLANATION, unit=target.territory),
                 open_requests=target.open_list,
@@ -107,7 +109,7 @@ def my_tasks(user, year: int, abilities: Abilities, period: Period = YEARLY) -> 
     A user whose membership names no agency (a leader, an admin) sees every task of their territory.
     """
     user_reach = access.reach(user)
-    tasks = visible_tasks(user)
+    tasks = visible_tasks(user=user)
     coordination = Task.coordinating_agencies.through.objects.all()
     if user_reach.any_agency:
         tasks = tasks.filter(Q(lead_agency__isnull=False) | Q(pk__in=coordination.values("task_id")))

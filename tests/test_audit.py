@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from indicators.models import Target
-from plans.models import AuditEntry, Membership
-from plans.workflow import audit_trail, record_audit
+from review.models import AuditEntry
+from plans.models import Membership
+from review.workflow import audit_trail, record_audit
 from tests.conftest import unit
 
 
@@ -55,12 +56,13 @@ def test_audit_entries_can_be_neither_edited_nor_deleted(superuser_client):
         entry.save()
     with pytest.raises(ValueError, match="không được xóa"):
         entry.delete()
-    assert client.get(reverse("admin:plans_auditentry_change", args=[entry.pk])).context["has_change_permission"] is False
-    assert client.post(reverse("admin:plans_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:review_auditentry_change", args=[entry.pk])).context["has_change_permission"] is False
+    assert client.post(reverse("admin:review_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
 
 
 def test_loading_targets_from_a_sheet_is_audited(db):
-    from indicators.workbook import import_workbook, read_csv_folder
+    from exchange.workbook.loading import import_workbook
+    from exchange.workbook.reading import read_csv_folder
     from tests.test_cascade import CASCADE, _sheet
 
     sheets = read_csv_folder(CASCADE)
