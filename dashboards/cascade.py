@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from dashboards.figures import first_year_needed, number_text, quantize
 from dashboards.judging import TargetStatus, evaluate_targets
@@ -49,21 +50,22 @@ class Cascade:
 def relation(child: Target, parent: Target) -> str:
     """ "chặt hơn", "tương đương", "thấp hơn" the target it restates, or why they cannot be compared."""
     if child.kind != parent.kind or child.unit != parent.unit or child.indicator_id != parent.indicator_id:
-        return f"Khác loại chỉ tiêu ({child.get_kind_display()}, {child.get_unit_display()}): không so trực tiếp"
+        return _("Khác loại chỉ tiêu (%(kind)s, %(unit)s): không so trực tiếp") % {
+            "kind": child.get_kind_display(), "unit": child.get_unit_display()}
     if child.kind in (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE) and child.change_direction != parent.change_direction:
-        return "Ngược chiều thay đổi với chỉ tiêu cấp trên"
+        return _("Ngược chiều thay đổi với chỉ tiêu cấp trên")
     mine, theirs = threshold_of(child), threshold_of(parent)
     if mine is None or theirs is None:
-        return "Không có mức để so"
+        return _("Không có mức để so")
     higher = direction_of(child) == Direction.HIGHER_IS_BETTER
     if mine == theirs:
-        text = "Tương đương cấp trên"
+        text = _("Tương đương cấp trên")
     elif (mine > theirs) == higher:
-        text = "Chặt hơn cấp trên"
+        text = _("Chặt hơn cấp trên")
     else:
-        text = "Thấp hơn yêu cầu của cấp trên"
+        text = _("Thấp hơn yêu cầu của cấp trên")
     if (child.start_year, child.end_year) != (parent.start_year, parent.end_year):
-        text += f" (kỳ {child.period_label}, cấp trên {parent.period_label})"
+        text += _(" (kỳ %(mine)s, cấp trên %(theirs)s)") % {"mine": child.period_label, "theirs": parent.period_label}
     return text
 
 
@@ -75,27 +77,31 @@ def _add_up(parent: TargetStatus, group: list[TargetStatus], weights: dict[int, 
     if covered < total:
         return AddUp(
             parent,
-            f"Kỳ {period}: các chỉ tiêu cấp dưới cùng loại mới phủ {covered}/{total} {where}: "
-            f"chưa thể cộng lại để so với chỉ tiêu cấp trên.",
+            _("Kỳ %(period)s: các chỉ tiêu cấp dưới cùng loại mới phủ %(covered)s/%(total)s %(where)s: "
+              "chưa thể cộng lại để so với chỉ tiêu cấp trên.")
+            % {"period": period, "covered": covered, "total": total, "where": where},
             None,
         )
     theirs = threshold_of(target)
     higher = direction_of(target) == Direction.HIGHER_IS_BETTER
     if target.indicator.aggregation == Aggregation.SUM and target.kind in (TargetKind.LEVEL, TargetKind.CUMULATIVE, TargetKind.MILESTONE):
         combined = sum((threshold_of(c.target) or Decimal(0)) for c in group)
-        how = "tổng cam kết cấp dưới"
+        how = _("tổng cam kết cấp dưới")
     else:
         if any(weights.get(c.target.territory_id) is None for c in group):
-            return AddUp(parent, f"Kỳ {period}: thiếu mẫu số (số hộ) của một số địa bàn cấp dưới để tính bình quân gia quyền.", None)
+            return AddUp(parent, _("Kỳ %(period)s: thiếu mẫu số (số hộ) của một số địa bàn cấp dưới để tính "
+                                   "bình quân gia quyền.") % {"period": period}, None)
         total_weight = sum(weights[c.target.territory_id] for c in group)
         combined = sum((threshold_of(c.target) or Decimal(0)) * weights[c.target.territory_id] for c in group) / total_weight
-        how = "bình quân gia quyền (theo mẫu số) các cam kết cấp dưới"
+        how = _("bình quân gia quyền (theo mẫu số) các cam kết cấp dưới")
     ok = combined >= theirs if higher else combined <= theirs
-    verdict = "đủ đáp ứng" if ok else "chưa đủ đáp ứng"
+    verdict = _("đủ đáp ứng") if ok else _("chưa đủ đáp ứng")
     unit = target.unit
     return AddUp(
         parent,
-        f"Kỳ {period}: {how} là {number_text(quantize(combined), unit)}, {verdict} mức {number_text(theirs, unit)} của cấp trên.",
+        _("Kỳ %(period)s: %(how)s là %(combined)s, %(verdict)s mức %(theirs)s của cấp trên.") % {
+            "period": period, "how": how, "combined": number_text(quantize(combined), unit), "verdict": verdict,
+            "theirs": number_text(theirs, unit)},
         ok,
     )
 
@@ -129,7 +135,7 @@ def cascade_tree(*, user: User, target_id: int, options: Options) -> Cascade | N
         seen.add(target.pk)
         ordered.append((target, depth))
         stack.extend((child, depth + 1) for child in reversed(children_of.get(target.pk, [])))
-    statuses = {s.target.pk: s for s in evaluate_targets(user=user, targets=[t for t, _ in ordered], options=options)}
+    statuses = {s.target.pk: s for s in evaluate_targets(user=user, targets=[t for t, _depth in ordered], options=options)}
     nodes: dict[int, CascadeNode] = {}
     flat = []
     for target, depth in ordered:
@@ -172,22 +178,24 @@ def _checks(user: User, parents: list[CascadeNode], options: Options) -> list[Ad
         territory = target.territory
         kids = [c.status for c in node.children]
         if not target.indicator_id or target.indicator.aggregation == Aggregation.NONE:
-            checks.append(AddUp(node.status, "Chỉ số không cộng gộp được giữa các địa bàn: chỉ so từng chỉ tiêu.", None))
+            checks.append(AddUp(node.status, _("Chỉ số không cộng gộp được giữa các địa bàn: chỉ so từng chỉ tiêu."), None))
             continue
         same = [c for c in kids if c.target.indicator_id == target.indicator_id and c.target.kind == target.kind
                 and c.target.unit == target.unit and c.target.change_direction == target.change_direction]
         if not same:
-            checks.append(AddUp(node.status, "Các chỉ tiêu cấp dưới khác loại hoặc khác chỉ số: không cộng lại được.", None))
+            checks.append(AddUp(node.status, _("Các chỉ tiêu cấp dưới khác loại hoặc khác chỉ số: không cộng lại được."), None))
             continue
         levels = {(c.target.territory.level, c.target.territory.admin_map) for c in same}
         if len(levels) != 1:
-            checks.append(AddUp(node.status, "Các chỉ tiêu cấp dưới cùng loại ở nhiều cấp hành chính: không cộng lại được.", None))
+            checks.append(AddUp(node.status, _("Các chỉ tiêu cấp dưới cùng loại ở nhiều cấp hành chính: không cộng lại được."),
+                                  None))
             continue
         level, admin_map = next(iter(levels))
         units = AdministrativeUnit.objects.filter(level=level, admin_map=admin_map)
         if territory.level != UnitLevel.NATION:
             units = units.filter(Q(parent=territory) | Q(parent__parent=territory))
-        where = f"{str(UnitLevel(level).label).lower()} của {territory.name} (bản đồ {admin_map} tỉnh)"
+        where = _("%(level)s của %(unit)s (bản đồ %(provinces)s tỉnh)") % {
+            "level": str(UnitLevel(level).label).lower(), "unit": territory.name, "provinces": admin_map}
         total = units.count()
         by_period: dict[tuple, list[TargetStatus]] = defaultdict(list)
         for c in same:

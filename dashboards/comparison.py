@@ -97,7 +97,7 @@ def comparison(*, user: User, indicator: Indicator, parent: AdministrativeUnit, 
     names = names_in_year(children, options.year)
     benchmark = (
         for_judging(dashboard_targets(user=user).filter(indicator=indicator, territory__level=UnitLevel.NATION))
-        .filter(selectors.horizon_covers(options.year))
+        .filter(selectors.horizon_covers(year=options.year))
         .exclude(kind=TargetKind.COMPARISON)
         .order_by("document__issued_on", "position")
         .first()
@@ -110,7 +110,7 @@ def comparison(*, user: User, indicator: Indicator, parent: AdministrativeUnit, 
     own_targets = list(
         for_judging(dashboard_targets(user=user).filter(indicator=indicator))
         .filter(Q(territory_id__in=child_ids) | Q(territory_id__in=list(links)))
-        .filter(selectors.horizon_covers(options.year))
+        .filter(selectors.horizon_covers(year=options.year))
         .order_by("-document__issued_on", "position")
     )
     own_statuses = evaluate_targets(user=user, targets=own_targets, options=options)

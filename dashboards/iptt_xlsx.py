@@ -4,6 +4,7 @@ columns per year. Every text goes through common.spreadsheets, so none runs as a
 import io
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -21,17 +22,17 @@ def iptt_workbook(table: Iptt) -> bytes:
     doc = table.document
     sheet.append([xlsx_value(f"IPTT – {doc.get_kind_display()} {doc.reference}: {doc.title}"[:250])])
     sheet["A1"].font = Font(bold=True, size=13)
-    note = f"Năm đánh giá {table.options.year}; chỉ tính số liệu đã duyệt"
+    note = _("Năm đánh giá %(year)s; chỉ tính số liệu đã duyệt") % {"year": table.options.year}
     if table.options.include_pending:
-        note = f"Năm đánh giá {table.options.year}; gồm cả số liệu chờ duyệt (đánh dấu *)"
+        note = _("Năm đánh giá %(year)s; gồm cả số liệu chờ duyệt (đánh dấu *)") % {"year": table.options.year}
     if table.illustrative:
-        note += ". CÓ SỐ LIỆU MINH HỌA, KHÔNG PHẢI SỐ LIỆU THẬT"
+        note += _(". CÓ SỐ LIỆU MINH HỌA, KHÔNG PHẢI SỐ LIỆU THẬT")
     if table.synthetic:
-        note += ". CÓ SỐ LIỆU GIẢ LẬP (TÍNH TỪ SỔ HỘ GIẢ LẬP), KHÔNG PHẢI SỐ LIỆU THẬT"
+        note += _(". CÓ SỐ LIỆU GIẢ LẬP (TÍNH TỪ SỔ HỘ GIẢ LẬP), KHÔNG PHẢI SỐ LIỆU THẬT")
     sheet.append([xlsx_value(note)])
-    fixed = ["Mã chỉ tiêu", "Chỉ số", "Địa bàn", "Mức chỉ tiêu", "Kỳ", "Đại lượng", "Đơn vị"]
-    header = fixed + [f"{y} {part}" for y in table.years for part in ("chỉ tiêu", "thực hiện", "% đạt")]
-    header += ["Đánh giá", "Giải thích", "Ghi chú"]
+    fixed = [_("Mã chỉ tiêu"), _("Chỉ số"), _("Địa bàn"), _("Mức chỉ tiêu"), _("Kỳ"), _("Đại lượng"), _("Đơn vị")]
+    header = fixed + [f"{y} {part}" for y in table.years for part in (_("chỉ tiêu"), _("thực hiện"), _("% đạt"))]
+    header += [_("Đánh giá"), _("Giải thích"), _("Ghi chú")]
     sheet.append(header)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
@@ -46,13 +47,13 @@ def iptt_workbook(table: Iptt) -> bytes:
             values += [cell.planned, cell.actual, cell.percent]
         notes = [row.status.closure_note]
         if any(c.pending for c in row.cells):
-            notes.append("* gồm số liệu chờ duyệt")
+            notes.append(_("* gồm số liệu chờ duyệt"))
         if any(c.late for c in row.cells):
-            notes.append("có số liệu sửa sau khi đã duyệt")
+            notes.append(_("có số liệu sửa sau khi đã duyệt"))
         if any(c.illustrative for c in row.cells):
-            notes.append("số liệu minh họa")
+            notes.append(_("số liệu minh họa"))
         if any(c.synthetic for c in row.cells):
-            notes.append("số liệu giả lập")
+            notes.append(_("số liệu giả lập"))
         values += [str(row.status.status.label), row.status.evaluation.explanation, "; ".join(n for n in notes if n)]
         sheet.append([xlsx_value(float(v) if isinstance(v, Decimal) else v) for v in values])
     for index in range(1, len(header) + 1):

@@ -29,7 +29,7 @@ class PageOptions(Options):
 
 def options_from(query) -> PageOptions:
     """The options of a request's query string (a year out of range falls back to the current one)."""
-    return PageOptions(year=selectors.reporting_year(query.get("nam")), include_pending=query.get("cho_duyet") == "1")
+    return PageOptions(year=selectors.reporting_year(raw=query.get("nam")), include_pending=query.get("cho_duyet") == "1")
 
 
 @dataclass(frozen=True)

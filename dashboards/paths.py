@@ -39,7 +39,7 @@ def anchor(status: TargetStatus) -> tuple[int, Decimal] | None:
 
 
 def average_series(target, values: dict[int, Decimal]) -> dict[int, Decimal]:
-    """The figures an average change reads (evaluation._average_change): from the end of the year
+    """The figures an average change reads (indicators.evaluation.changes.average_change): from the end of the year
     before its start, the baseline given standing for its year's figure."""
     first = (target.start_year or target.end_year) - 1
     series = {y: v for y, v in values.items() if first <= y <= target.end_year}

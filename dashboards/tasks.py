@@ -177,14 +177,14 @@ def task_summary(*, user: User, unit: AdministrativeUnit, year: int, today: date
     """The leaf tasks of the territory in the four categories, by agency and by document."""
     today = today or timezone.localdate()
     tasks = list(
-        selectors.visible_tasks(user)
+        selectors.visible_tasks(user=user)
         .filter(within(unit, "document__territory"))
         .filter(~Exists(Task.objects.filter(parent=OuterRef("pk"))))
         .select_related("document__issuer", "lead_agency")
         .order_by("document__issued_on", "document__number", "position")
     )
     reports = (
-        selectors.visible_task_reports(user)
+        selectors.visible_task_reports(user=user)
         .filter(task__in=[t.pk for t in tasks], status=ReviewStatus.APPROVED, progress=ProgressState.COMPLETED,
                 completed_on__lte=today)
         .annotate(illustrative=Case(When(narrative__startswith=ILLUSTRATIVE_PREFIX, then=True), default=False,

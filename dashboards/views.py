@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from dashboards import charts, links, overview, scope
 from dashboards.cascade import cascade_roots, cascade_tree
@@ -27,7 +28,7 @@ from quality import selectors as quality
 
 def _options(request: HttpRequest) -> links.PageOptions:
     if not scope.has_territory(user=request.user):
-        raise PermissionDenied("Bạn chưa được phân công địa bàn nào nên chưa có bảng điều khiển.")
+        raise PermissionDenied(_("Bạn chưa được phân công địa bàn nào nên chưa có bảng điều khiển."))
     return links.options_from(request.GET)
 
 
@@ -37,11 +38,11 @@ def _unit(request: HttpRequest) -> AdministrativeUnit:
     if raw_id and (unit_id := query_number(raw_id, max_digits=18)) is not None:
         unit = scope.unit_in_reach(user=request.user, unit_id=unit_id)
         if unit is None:
-            raise Http404("Địa bàn không có hoặc ngoài phạm vi của bạn.")
+            raise Http404(_("Địa bàn không có hoặc ngoài phạm vi của bạn."))
         return unit
     unit = scope.first_home(user=request.user)
     if unit is None:
-        raise Http404("Bạn chưa được phân công địa bàn nào.")
+        raise Http404(_("Bạn chưa được phân công địa bàn nào."))
     return unit
 
 
@@ -59,7 +60,7 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
     options = _options(request)
     detail = target_detail(user=request.user, target_id=target_id, options=options)
     if detail is None:
-        raise Http404("Chỉ tiêu không có hoặc ngoài phạm vi của bạn.")
+        raise Http404(_("Chỉ tiêu không có hoặc ngoài phạm vi của bạn."))
     # A qualitative target has no figures to draw: its assessments are on its own page.
     chart = charts.figure_html(charts.target_figure(detail)) if detail.target.indicator_id else ""
     per_option = None
@@ -69,7 +70,7 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
             years=breakdowns.target_years(detail.target, options.year),
         )
     return render(request, "dashboards/target.html", {"detail": detail, "options": options, "chart": chart,
-                                                      "per_option": per_option, "to_check": quality.flagged_years(detail)})
+                                                      "per_option": per_option, "to_check": quality.flagged_years(detail=detail)})
 
 
 @login_required
@@ -94,7 +95,7 @@ def compare(request: HttpRequest, indicator_id: int) -> HttpResponse:
     chart = charts.figure_html(charts.comparison_figure(comp, drill_urls=page_links.drill_urls), drill_down=True)
     return render(request, "dashboards/compare.html", {"comp": comp, "options": options, "chart": chart,
                                                        "links": page_links, "keep": page_links.keep,
-                                                       "to_check": quality.flagged_units(comp)})
+                                                       "to_check": quality.flagged_units(comparison=comp)})
 
 
 @login_required
@@ -109,17 +110,17 @@ def cascade(request: HttpRequest, target_id: int) -> HttpResponse:
     options = _options(request)
     tree = cascade_tree(user=request.user, target_id=target_id, options=options)
     if tree is None:
-        raise Http404("Chỉ tiêu không có hoặc ngoài phạm vi của bạn.")
+        raise Http404(_("Chỉ tiêu không có hoặc ngoài phạm vi của bạn."))
     return render(request, "dashboards/cascade.html", {"tree": tree, "options": options})
 
 
 def _iptt(request: HttpRequest, document_id: int, options: links.PageOptions) -> Iptt:
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
-        raise Http404("Văn bản không có.")
+        raise Http404(_("Văn bản không có."))
     table = iptt_table(user=request.user, document=document, options=options)
     if table is None:
-        raise Http404("Văn bản không có chỉ tiêu nào trong phạm vi của bạn.")
+        raise Http404(_("Văn bản không có chỉ tiêu nào trong phạm vi của bạn."))
     return table
 
 
