@@ -8,7 +8,7 @@ BENCH_DATABASE ?= povertyplan_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DATABASE)
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install browser run demo-data demo-check test postgres check bench loadtest backup restore clean
+.PHONY: install browser run demo-data demo-check test postgres check bench loadtest backup restore replica replica-stop clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,11 @@ demo-data: install
 # Served with DEBUG off (DEMO=1: plain http, static files from their folders), so a missing page or
 # an error shows the project's own 404/500 pages; the demo data is made with DEBUG on (demo users).
 DEMO_HOSTS = 127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST)))
+# A job-queue worker (large imports and exports, recomputes) runs beside the server and stops with it.
 run: demo-data
-	DEBUG=0 DEMO=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} $(PY) manage.py runserver $(HOST)
+	@DEBUG=0 DEMO=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=0 DEMO=1 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} $(PY) manage.py runserver $(HOST)
 
 # The crawl of tests/test_crawl.py once on SQLite, against the demo database exactly as `make run`
 # builds it, in a throwaway folder (./db.sqlite3 is left alone): SQLite is what a newcomer runs.
@@ -77,6 +80,18 @@ loadtest: install postgres
 	  || createdb -h 127.0.0.1 -U postgres $(BENCH_DATABASE)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.loadtest $(LOADTEST_ARGS)
+
+# A streaming read replica of the local cluster (pg_basebackup -R) on 127.0.0.1:$(REPLICA_PORT), for
+# trying REPLICA_DATABASE_URL; `make replica-stop` stops it and drops its replication slot.
+REPLICA_DIR ?= /tmp/povertyplan-replica
+REPLICA_PORT ?= 5433
+REPLICA_SLOT ?= povertyplan_replica
+replica: postgres
+	sh scripts/pg_replica.sh start $(REPLICA_DIR) $(REPLICA_PORT) $(REPLICA_SLOT)
+	@echo "REPLICA_DATABASE_URL=postgres://postgres@127.0.0.1:$(REPLICA_PORT)/<the primary's database name>"
+
+replica-stop:
+	sh scripts/pg_replica.sh stop $(REPLICA_DIR) $(REPLICA_SLOT)
 
 # Backups of a PostgreSQL database (DATABASE_URL): custom-format pg_dump, restorable with `make restore`.
 BACKUP_DIR ?= backups

@@ -12,8 +12,9 @@ place at the end of its period: indicators.closures): the 63-province map's up t
 34-province map's from 2025, so that every row is one the import takes.
 
 The benchmark keeps to rows of its own: 20 indicators of its own (codes "BENCH-NK01".."BENCH-NK20",
-created on first use), whose figures it deletes before each run and at the end, so it never meets
-the figures other benchmarks wrote and leaves theirs alone, in any order and on any rerun.
+created on first use), whose figures it deletes before each run and at the end (their audit entries
+stay: the trail is append-only), so it never meets the figures other benchmarks wrote and leaves
+theirs alone, in any order and on any rerun.
 Each run is a separate process; its peak memory is its own (VmHWM).
 BENCH_IMPORT_ROWS and BENCH_IMPORT_SMALL_ROWS scale the two files down for a quick look
 (defaults 1.000.000 and 20.000; the row-by-row import of 20.000 rows takes about 20 minutes,
@@ -117,19 +118,18 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path, Path]:
 
 
 def clear() -> None:
-    """Delete every figure of the benchmark's own indicators (and their audit entries and
-    dashboard rows); other benchmarks' figures stay."""
+    """Delete every figure of the benchmark's own indicators (and their dashboard rows); other
+    benchmarks' figures stay.
+
+    Their audit entries stay too: the trail is append-only, a PostgreSQL trigger refuses deleting
+    them (plans/migrations/0008_auditentry_append_only.py), and the benchmark takes no way around
+    it. Only the row-by-row run writes entries (one per figure, SMALL_ROWS a run); they keep the
+    ids of deleted figures, which are never reused, so a rerun meets none of them."""
     from django.db import connection
 
     from indicators.models import Actual, YearlyValue
-    from plans.models import AuditEntry
 
     ids = tuple(own_indicators().values_list("pk", flat=True))
-    actuals = Actual.objects.filter(indicator_id__in=ids)
-    AuditEntry.objects.filter(
-        action="import", content_type__model="actual",
-        object_id__in=actuals.values_list("pk", flat=True),
-    ).delete()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {YearlyValue._meta.db_table} WHERE indicator_id = ANY(%s)", [list(ids)])
         cursor.execute(f"DELETE FROM {Actual._meta.db_table} WHERE indicator_id = ANY(%s)", [list(ids)])
@@ -145,8 +145,9 @@ def clear() -> None:
 def _ours(path: str) -> dict:
     """Read, check and write the file (committed), then the dashboards' table rebuilt after the
     commit (timed apart: the COPY baseline has no such table to keep)."""
-    from indicators import bulk_actuals
-    from indicators.workbook import import_workbook, read_upload
+    from exchange.workbook import bulk_actuals
+    from exchange.workbook.loading import import_workbook
+    from exchange.workbook.reading import read_upload
 
     spent = {"dashboards": 0.0}
     refresh = bulk_actuals.refresh_dashboards

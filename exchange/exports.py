@@ -11,13 +11,11 @@ The figures' list also says what produced each figure (plans.provenance).
 
 import csv
 import io
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
-import openpyxl
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -28,12 +26,13 @@ from import_export.resources import ModelResource
 from indicators.models import Actual
 from indicators.resources import ActualResource, TargetResource
 from plans import access
-from plans.models import ImportRecord, RecordSource
-from plans.provenance import produced_by
-from plans.resources import DocumentResource, TaskResource, escape_formula
+from exchange.models import ImportRecord
+from review.models import RecordSource
+from review.provenance import produced_by
+from common.spreadsheets import escape_formula, write_xlsx
+from plans.resources import DocumentResource, TaskResource
 from plans.widgets import VietnameseDecimalWidget
 
-ILLEGAL_XML = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 CHUNK = 2000
 User = get_user_model()
 
@@ -218,23 +217,6 @@ def write_csv(headers: list[str], rows: Iterator[list]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def write_xlsx(sheets: list[tuple[str, list[str], Iterator[list]]], target) -> None:
-    """Sheets streamed into an .xlsx (write-only mode keeps memory flat); text never becomes a formula."""
-    book = openpyxl.Workbook(write_only=True)
-    for title, headers, rows in sheets:
-        sheet = book.create_sheet(str(title)[:31])
-        sheet.append([xlsx_value(h) for h in headers])
-        for row in rows:
-            sheet.append([xlsx_value(v) for v in row])
-    book.save(target)
-
-
-def xlsx_value(value):
-    if isinstance(value, str):
-        return ILLEGAL_XML.sub("", safe_cell(value))
-    return value
 
 
 def export_xlsx_path(kind: str, user) -> str:

@@ -13,16 +13,20 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.exports import visible_rows
+from exchange.exports import visible_rows
 from indicators.models import Actual, Indicator
 from indicators.resources import ActualResource
 from indicators.services import save_actual
-from plans import provenance
-from plans.models import Document, RecordSource
-from plans.resources import DocumentResource, escape_formula, unescape_formula
+from review import provenance
+from plans.models import Document
+from review.models import RecordSource
+from common.spreadsheets import escape_formula, unescape_formula
+from plans.resources import DocumentResource
 from plans.text import format_number
 from tests.conftest import make_user, unit
 from tests.test_provenance import figure_row, import_in_bulk, import_through_the_service, named, records  # noqa: F401
+from django_tasks_db.models import DBTaskResult
+from tests.jobs_helpers import run_tasks
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -259,3 +263,26 @@ def test_an_xlsx_above_the_limit_is_refused_with_a_vietnamese_page_that_offers_t
     assert "tệp .xlsx chỉ tạo cho danh sách đến 1 dòng" in client.get(reverse("export_home")).content.decode()
     client.force_login(personas.officer_hue)  # one row in Huế: at the limit, the file is made
     assert xlsx_rows(client.get(reverse("export_list", args=["actuals", "xlsx"])))[1][:2] == ("GN01", "46")
+
+
+def test_an_xlsx_above_the_limit_is_built_by_a_task_and_downloaded_only_by_who_asked(client, personas, figures, settings, tmp_path):
+    settings.EXPORT_XLSX_MAX_ROWS, settings.MEDIA_ROOT = 1, tmp_path
+    client.force_login(personas.leader)
+    page = client.get(reverse("export_list", args=["actuals", "xlsx"])).content.decode()
+    assert f'action="{reverse("export_start", args=["actuals"])}"' in page
+    response = client.post(reverse("export_start", args=["actuals"]))
+    task = DBTaskResult.objects.get()
+    assert response.url == reverse("export_job", args=[task.pk])
+    assert (task.task_path, task.args_kwargs["args"]) == ("exchange.tasks.build_export", ["actuals", personas.leader.pk])
+    assert "Đang chờ đến lượt" in client.get(response.url).content.decode()
+    assert client.get(reverse("export_download", args=[task.pk])).status_code == 404  # not built yet
+
+    run_tasks()
+    assert reverse("export_download", args=[task.pk]) in client.get(response.url).content.decode()
+    rows = xlsx_rows(client.get(reverse("export_download", args=[task.pk])))
+    assert sorted(row[:2] for row in rows[1:]) == [("GN01", "46"), ("GN01", "93")]
+
+    client.force_login(personas.officer_hue)  # another user's file: not found
+    assert client.get(reverse("export_job", args=[task.pk])).status_code == 404
+    assert client.get(reverse("export_download", args=[task.pk])).status_code == 404
+    assert client.get(reverse("export_start", args=["actuals"])).status_code == 405

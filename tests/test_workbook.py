@@ -11,11 +11,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from indicators import workbook
+from exchange.workbook import records as workbook
 from indicators.models import Actual, ActualSource
-from indicators.workbook import SHEET_TITLES, sheet_headers
-from indicators.workbook_template import build_template
-from plans.models import AuditEntry, Document, ImportRecord, ImportStatus, ReviewStatus
+from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
+from exchange.workbook.template import build_template
+from review.models import AuditEntry, ReviewStatus
+from plans.models import Document
+from exchange.models import ImportRecord, ImportStatus
+from django_tasks_db.models import DBTaskResult
+from tests.jobs_helpers import run_tasks
 from plans.resources import DocumentResource
 from tests.conftest import document
 
@@ -242,7 +246,7 @@ def test_the_same_workbook_twice_changes_nothing_the_second_time(admin_client):
 def test_the_preview_lists_the_sheets_in_load_order(admin_client):
     upload(admin_client, xlsx({"actuals": [actual_row()], "documents": [new_document_row()], "targets": []}))
     page = admin_client.get(reverse("import_detail", args=[last_record().pk])).content.decode()
-    titles = [workbook.SHEET_TITLES[name] for name in ("documents", "targets", "actuals")]
+    titles = [SHEET_TITLES[name] for name in ("documents", "targets", "actuals")]
     assert [page.index(f"<td>{title}</td>") for title in titles] == sorted(page.index(f"<td>{title}</td>") for title in titles)
 
 
@@ -455,33 +459,42 @@ def test_sheet_csv_files_uploaded_together_import_as_one_workbook(admin_client):
 # Large files: a worker process, a progress bar
 
 
-def test_a_large_file_is_checked_by_a_worker_and_the_page_polls_its_progress(admin_client, monkeypatch, django_capture_on_commit_callbacks):
-    launched = []
+def test_a_large_file_is_checked_by_a_task_and_the_page_polls_its_progress(admin_client, monkeypatch):
     monkeypatch.setattr(workbook, "BACKGROUND_ROWS", 1)
-    monkeypatch.setattr(workbook, "launch_worker", lambda record, phase: launched.append((record.pk, phase)))
-    with django_capture_on_commit_callbacks(execute=True):
-        upload(admin_client, valid_workbook())
+    upload(admin_client, valid_workbook())
     record = last_record()
-    assert launched == [(record.pk, "check")]
+    queued = DBTaskResult.objects.get()
+    assert (queued.task_path, queued.args_kwargs["args"], queued.status) == ("exchange.tasks.check_import", [record.pk], "READY")
     assert record.status == ImportStatus.CHECKING and record.rows_total == 3
 
     page = admin_client.get(reverse("import_detail", args=[record.pk])).content.decode()
     assert 'hx-get="%s"' % reverse("import_progress", args=[record.pk]) in page
     assert "<progress" in page and "htmx-2.min.js" in page
 
-    call_command("import_workbook", record=record.pk, phase="check")  # what the worker runs
+    run_tasks()  # what a db_worker does
     record.refresh_from_db()
     assert record.status == ImportStatus.CHECKED and record.rows_done == record.rows_total == 3
     poll = admin_client.get(reverse("import_progress", args=[record.pk]), HTTP_HX_REQUEST="true")
     assert poll["HX-Refresh"] == "true"
 
-    with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(reverse("import_apply", args=[record.pk]))
-    assert launched[-1] == (record.pk, "apply")
-    call_command("import_workbook", record=record.pk, phase="apply")
+    admin_client.post(reverse("import_apply", args=[record.pk]))
+    applying = DBTaskResult.objects.get(status="READY")
+    assert (applying.task_path, applying.args_kwargs["args"]) == ("exchange.tasks.apply_import", [record.pk])
+    assert ImportRecord.objects.get(pk=record.pk).status == ImportStatus.APPLYING
+    run_tasks()
     record.refresh_from_db()
     assert record.status == ImportStatus.APPLIED
     assert Actual.objects.filter(indicator__code="GN01", unit__code="93", unit__admin_map="63").count() == 2
+    assert DBTaskResult.objects.get(pk=applying.pk).return_value == ImportStatus.APPLIED
+
+
+def test_the_command_runs_an_uploaded_files_task_in_its_own_process(admin_client, monkeypatch):
+    monkeypatch.setattr(workbook, "BACKGROUND_ROWS", 1)
+    upload(admin_client, valid_workbook())
+    record = last_record()
+    call_command("import_workbook", record=record.pk, phase="check")
+    record.refresh_from_db()
+    assert record.status == ImportStatus.CHECKED and record.counts["actuals"]["new"] == 2
 
 
 def test_progress_is_a_percentage_of_the_rows():

@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 
 from exchange.models import AppendixUpload
 from exchange.services.preview import Preview, build_preview
-from plans.models import Agency, ImportRecord, ImportStatus, Task
-from plans.provenance import IMPORT_ACTION, IMPORT_REASON_PREFIX
-from plans.workflow import record_audit, snapshot
+from plans.models import Agency, Task
+from exchange.models import ImportRecord, ImportStatus
+from review.provenance import IMPORT_ACTION, IMPORT_REASON_PREFIX
+from review.workflow import record_audit, snapshot
 
 
 class NotApplicable(Exception):

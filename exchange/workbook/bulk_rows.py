@@ -1,4 +1,4 @@
-"""The actuals sheet's rows, read and checked without a query per row (indicators.bulk_actuals
+"""The actuals sheet's rows, read and checked without a query per row (exchange.workbook.bulk_actuals
 writes what passes).
 
 The same columns as indicators.resources.ActualResource (indicator code, unit code and map,
@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from indicators import closures
 from indicators.breakdowns import allowed_breakdowns, breakdown_error
@@ -24,8 +25,10 @@ from indicators.models import Indicator, PeriodKind
 from indicators.poverty_standards import Standards
 from indicators.resources import DEFAULT_IMPORT_STATUS, IMPORT_STATUSES, PERIOD_NUMBERS, period_error
 from indicators.services import validate_figure
-from indicators.workbook import ACTUALS, FORMULA_MESSAGE, MAX_ERRORS_KEPT, Formula, RowChange, RowError, SheetRows, row_error
-from plans.models import AdministrativeUnit, ReviewStatus
+from exchange.workbook.results import FORMULA_MESSAGE, MAX_ERRORS_KEPT, Formula, RowChange, RowError, SheetRows, row_error
+from exchange.workbook.sheets import ACTUALS
+from plans.models import AdministrativeUnit
+from review.models import ReviewStatus
 from plans.resources import MAP_COLUMN
 from plans.text import parse_number
 
@@ -88,7 +91,7 @@ def whole_cell(value) -> int | None:
         return None
     if text.isdecimal() and len(text) < 10:  # isdigit() would let "²" through to int()
         return int(text)
-    raise ValueError(f"“{text}” không phải là số nguyên (ví dụ 2025).")
+    raise ValueError(_("“%(text)s” không phải là số nguyên (ví dụ 2025).") % {"text": text})
 
 
 def decimal_cell(value) -> Decimal | None:
@@ -106,17 +109,17 @@ def decimal_cell(value) -> Decimal | None:
             # "2,41": the usual shape, read without the regular expression; else parse_number
             number = Decimal(f"{whole}.{fraction}") if comma and whole.isdecimal() and fraction.isdecimal() else parse_number(text)
     elif isinstance(value, bool):
-        raise ValueError(f"“{value}” không phải là số.")
+        raise ValueError(_("“%(value)s” không phải là số.") % {"value": value})
     elif isinstance(value, (int, float, Decimal)):
         number = Decimal(str(value))
     else:
-        raise ValueError(f"“{value}” không phải là số.")
+        raise ValueError(_("“%(value)s” không phải là số.") % {"value": value})
     if not number.is_finite():  # a NaN or infinite cell of a crafted workbook
-        raise ValueError(f"“{value}” không phải là số.")
+        raise ValueError(_("“%(value)s” không phải là số.") % {"value": value})
     if abs(number) >= MAX_MAGNITUDE:
-        raise ValueError(f"“{value}” quá lớn (tối đa 12 chữ số phần nguyên).")
+        raise ValueError(_("“%(value)s” quá lớn (tối đa 12 chữ số phần nguyên).") % {"value": value})
     if number.as_tuple().exponent < -4:
-        raise ValueError(f"“{value}” có quá 4 chữ số thập phân.")
+        raise ValueError(_("“%(value)s” có quá 4 chữ số thập phân.") % {"value": value})
     return number
 
 
@@ -222,7 +225,7 @@ class RowChecker:
         key = (indicator.pk, unit_id, kind, year, number, standard, breakdown)
         first = self.seen.setdefault(key, row_number)
         if first != row_number:
-            return self._fail(row_number, [(COL_INDICATOR, f"Trùng chỉ số, địa bàn và kỳ với dòng {first}.")])
+            return self._fail(row_number, [(COL_INDICATOR, _("Trùng chỉ số, địa bàn và kỳ với dòng %(row)s.") % {"row": first})])
         return (row_number, indicator.pk, unit_id, kind, year, number, *figures, status, standard, breakdown)
 
     def _check_slowly(self, row_number: int, values: list) -> Staged | None:
@@ -233,25 +236,29 @@ class RowChecker:
         code = _text(values[c_ind])
         indicator = self.indicators.get(code)
         if indicator is None:
-            problems.append((COL_INDICATOR, f"Không có chỉ số mã “{code}” (xem sheet chỉ số)." if code else "Không được để trống."))
+            problems.append((COL_INDICATOR, _("Không có chỉ số mã “%(code)s” (xem sheet chỉ số).") % {"code": code}
+                             if code else _("Không được để trống.")))
         unit_code, admin_map = _text(values[c_unit]), _text(values[c_map])
         unit_id = self.units.get((unit_code, admin_map))
         if unit_id is None:
-            map_label = f"bản đồ {admin_map} tỉnh" if admin_map else "cả nước/vùng"
-            problems.append((COL_UNIT, f"Không có địa bàn mã “{unit_code}” ({map_label})." if unit_code else "Không được để trống."))
+            map_label = _("bản đồ %(provinces)s tỉnh") % {"provinces": admin_map} if admin_map else _("cả nước/vùng")
+            problems.append((COL_UNIT, _("Không có địa bàn mã “%(code)s” (%(map)s).") % {"code": unit_code, "map": map_label}
+                             if unit_code else _("Không được để trống.")))
         try:
             year = whole_cell(values[c_year])
             if year is None:
-                problems.append((COL_YEAR, "Không được để trống."))
+                problems.append((COL_YEAR, _("Không được để trống.")))
             elif not FIRST_YEAR <= year <= LAST_YEAR:
-                problems.append((COL_YEAR, f"Năm {year} nằm ngoài khoảng {FIRST_YEAR}–{LAST_YEAR}."))
+                problems.append((COL_YEAR, _("Năm %(year)s nằm ngoài khoảng %(first)s–%(last)s.") % {
+                    "year": year, "first": FIRST_YEAR, "last": LAST_YEAR}))
         except ValueError as error:
             year = None
             problems.append((COL_YEAR, str(error)))
         kind = KINDS.get(_text(values[c_kind]).lower())
         if kind is None:
-            allowed = ", ".join(f"“{label}”" for _, label in PeriodKind.choices)
-            problems.append((COL_KIND, f"“{_text(values[c_kind])}” không có trong danh mục; dùng một trong: {allowed}."))
+            allowed = ", ".join(f"“{label}”" for _value, label in PeriodKind.choices)
+            problems.append((COL_KIND, _("“%(value)s” không có trong danh mục; dùng một trong: %(allowed)s.") % {
+                "value": _text(values[c_kind]), "allowed": allowed}))
         try:
             number = whole_cell(values[c_number]) or 0
         except ValueError as error:
@@ -275,7 +282,8 @@ class RowChecker:
         status = STATUSES.get(_text(values[c_status]).lower())
         if status is None:
             allowed = ", ".join(f"“{ReviewStatus(s).label}”" for s in IMPORT_STATUSES)
-            problems.append((COL_STATUS, f"“{_text(values[c_status])}” không hợp lệ; dùng {allowed} (để trống: Đã duyệt)."))
+            problems.append((COL_STATUS, _("“%(value)s” không hợp lệ; dùng %(allowed)s (để trống: Đã duyệt).") % {
+                "value": _text(values[c_status]), "allowed": allowed}))
         standard_cell, breakdown = self._optional_cells(values)
         standard = ""
         if indicator is not None:
@@ -323,7 +331,7 @@ class RowChecker:
     def finish(self) -> None:
         """Word the refusals of closed units' rows (two queries for all of them); call once the rows
         are read, not while they stream into a COPY."""
-        messages = closures.refusals({(closed.unit_id, closed.period) for _, closed in self.closed_rows})
+        messages = closures.refusals({(closed.unit_id, closed.period) for _error, closed in self.closed_rows})
         for error, closed in self.closed_rows:
             error.message = f"{error.column}: {messages[(closed.unit_id, closed.period)]}"
         self.closed_rows = []

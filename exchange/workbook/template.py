@@ -14,26 +14,25 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from indicators.exports import xlsx_value
-from indicators.models import (
-    Aggregation, ChangeDirection, Direction, GroupJudgement, Indicator, MeasureUnit, PeriodKind, TargetKind,
-)
-from indicators.resources import IMPORT_STATUSES
-from indicators.workbook import (
+from common.spreadsheets import xlsx_value
+from exchange.workbook.reading import read_upload
+from exchange.workbook.results import Formula, SheetRows, dataset_rows
+from exchange.workbook.sheets import (
     ACTUALS,
     ERROR_COLUMN,
     ERROR_LIST_TITLE,
     GUIDE_TITLE,
-    Formula,
     LISTS_TITLE,
     RESOURCES,
     SHEET_TITLES,
-    SheetRows,
-    dataset_rows,
-    read_upload,
     sheet_headers,
 )
-from plans.models import Agency, AgencyKind, BasisRelation, DocumentKind, Recurrence, ReviewStatus, UnitGroupKind
+from indicators.models import (
+    Aggregation, ChangeDirection, Direction, GroupJudgement, Indicator, MeasureUnit, PeriodKind, TargetKind,
+)
+from indicators.resources import IMPORT_STATUSES
+from plans.models import Agency, AgencyKind, BasisRelation, DocumentKind, Recurrence, UnitGroupKind
+from review.models import ReviewStatus
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

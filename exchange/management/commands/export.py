@@ -11,8 +11,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.exports import EXPORTS, FORMATS, export_rows, write_csv, write_xlsx
-from indicators.workbook_template import build_template
+from common.spreadsheets import write_xlsx
+from exchange.exports import EXPORTS, FORMATS, export_rows, write_csv
+from exchange.workbook.template import build_template
 
 
 class Command(BaseCommand):

@@ -1,8 +1,9 @@
 """`manage.py import_workbook FILE [--dry-run]`: the operator's twin of the upload page.
 
 FILE is a plan workbook (.xlsx), one sheet as CSV (named by the sheet: actuals.csv,
-"Số liệu thực hiện.csv"...), a .zip of sheet CSVs, or a folder of sheet CSVs. The page's worker
-runs `--record ID --phase check|apply` on an uploaded file.
+"Số liệu thực hiện.csv"...), a .zip of sheet CSVs, or a folder of sheet CSVs.
+`--record ID --phase check|apply` runs an uploaded file's task (exchange.tasks) in this process,
+as a `db_worker` would.
 """
 
 import sys
@@ -11,19 +12,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from indicators.workbook import (
-    SHEET_TITLES,
-    RecordProgress,
-    Workbook,
-    WorkbookRefused,
-    apply_record,
-    check_record,
-    file_checksum,
-    import_workbook,
-    read_csv_folder,
-    read_upload,
-)
-from plans.models import ImportRecord, ImportStatus
+from exchange import tasks
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.reading import Workbook, WorkbookRefused, file_checksum, read_csv_folder, read_upload
+from exchange.workbook.sheets import SHEET_TITLES
+from exchange.models import ImportRecord, ImportStatus
 
 
 class Command(BaseCommand):
@@ -79,15 +72,5 @@ class Command(BaseCommand):
             sys.stderr.write("\n")
 
     def _work(self, record_id: int, phase: str) -> None:
-        record = ImportRecord.objects.get(pk=record_id)
-        progress = RecordProgress(record.pk)
-        try:
-            if phase == "check":
-                check_record(record, progress=progress)
-            else:
-                apply_record(record, progress=progress)
-        except Exception as error:  # the page must not wait for ever on a worker that died
-            ImportRecord.objects.filter(pk=record_id).update(
-                status=ImportStatus.FAILED, message=f"Lỗi không mong đợi khi xử lý tệp: {type(error).__name__}: {error}"[:2000],
-            )
-            raise
+        ImportRecord.objects.get(pk=record_id)
+        (tasks.check_import if phase == "check" else tasks.apply_import).call(record_id)

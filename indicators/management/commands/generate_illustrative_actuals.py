@@ -18,8 +18,6 @@ With task reports (the default), approved completion reports for some tasks with
 their narrative starting with "[Minh họa]", so that the four task categories show in the demo.
 """
 
-import csv
-import io
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -29,11 +27,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.pg_copy import copy_rows
 from indicators import rollups
 from indicators.poverty_standards import Standards
 from indicators.illustrative import FIRST_YEAR, LAST_YEAR, SEED, Figure, Key, Row, draw, seeded_random
-from indicators.models import Actual, ActualSource, Evidence, Indicator, PeriodKind, YearlyValue
-from plans.models import AdminMap, AdministrativeUnit, ProgressState, Recurrence, ReviewStatus, Task, TaskReport, UnitLevel
+from indicators.models import Actual, ActualSource, Indicator, PeriodKind, YearlyValue
+from review.models import Evidence
+from plans.models import AdminMap, AdministrativeUnit, Recurrence, Task, UnitLevel
+from review.models import ProgressState, ReviewStatus, TaskReport
 
 ILLUSTRATIVE_NARRATIVE = "[Minh họa] Báo cáo minh họa do lệnh generate_illustrative_actuals tạo, không phải báo cáo thật."
 CORRECTION_REASON = "Minh họa: số liệu được sửa sau khi đã duyệt."
@@ -73,16 +74,8 @@ def _record(row: Row, now: datetime, standard: str = "") -> list:
 def _write(records: list[list]) -> None:
     """COPY on PostgreSQL (seconds for half a million rows), bulk_create elsewhere."""
     if connection.vendor == "postgresql":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for record in records:
-            writer.writerow(["\\N" if v is None else (str(v).lower() if isinstance(v, bool) else v) for v in record])
-        buffer.seek(0)
-        table = connection.ops.quote_name(Actual._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
-            )
+            copy_rows(cursor, table=connection.ops.quote_name(Actual._meta.db_table), columns=COLUMNS, rows=records)
         return
     # Elsewhere (SQLite for the demo) one prepared INSERT, values adapted as Django would.
     adapt = {}

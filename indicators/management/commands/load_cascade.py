@@ -4,7 +4,11 @@ import tablib
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.workbook import SHEET_TITLES, import_workbook, read_csv_folder
+from exchange.workbook.loading import import_workbook
+
+from exchange.workbook.reading import read_csv_folder
+
+from exchange.workbook.sheets import SHEET_TITLES
 
 DEFAULT_FOLDER = settings.BASE_DIR / "data" / "cascade"
 # The dimension catalogue (sheet "Chiều phân tổ"), loaded with any folder that has none of its own.
