@@ -5,6 +5,7 @@ access log are read-only (they change through the register pages, imports and re
 """
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from households import privacy, selectors, services
 from households.models import DeprivationIndicator, Household, HouseholdAccessLog, HouseholdReview, PovertyStandard, RegisterStat
@@ -27,7 +28,10 @@ class PovertyStandardAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         changed = services.reclassify(standard=form.instance)
         if changed:
-            messages.info(request, f"Đã phân loại lại {changed} hộ theo chuẩn đã sửa; hãy tính lại số liệu sổ hộ.")
+            messages.info(request, ngettext(
+                "Đã phân loại lại %(count)s hộ theo chuẩn đã sửa; hãy tính lại số liệu sổ hộ.",
+                "Đã phân loại lại %(count)s hộ theo chuẩn đã sửa; hãy tính lại số liệu sổ hộ.", changed,
+            ) % {"count": changed})
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,13 +65,13 @@ class HouseholdAdmin(AccentInsensitiveSearchMixin, ReadOnlyAdmin):
             services.log_view(user=request.user, household=household)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="Số định danh")
+    @admin.display(description=gettext_lazy("Số định danh"))
     def masked_id(self, obj):
-        return selectors.mask_digits(obj.head_id_number)
+        return selectors.mask_digits(value=obj.head_id_number)
 
-    @admin.display(description="Điện thoại")
+    @admin.display(description=gettext_lazy("Điện thoại"))
     def masked_phone(self, obj):
-        return selectors.mask_digits(obj.phone)
+        return selectors.mask_digits(value=obj.phone)
 
 
 @admin.register(HouseholdReview)

@@ -19,18 +19,20 @@ from django.utils.translation import gettext as _
 
 from households.aggregate_models import COUNT_FIELDS, AggregateReview
 from households.models import PovertyStandard, RegisterStat
-from households.services import ACTUAL_UPDATE_FIELDS, register_standards
+from households.register_actuals import ACTUAL_UPDATE_FIELDS, register_standards
 from indicators.breakdowns import allowed_breakdowns
 from indicators.models import Actual, ActualSource, DimensionOption, PeriodKind
 from indicators.rollups import refresh_yearly_values
 from plans import access
 from plans.access import Action
-from plans.models import AdministrativeUnit, ImportRecord, ImportStatus, ReviewStatus, UnitLevel
+from plans.models import AdministrativeUnit, UnitLevel
+from exchange.models import ImportRecord, ImportStatus
+from review.models import ReviewStatus
 from plans.text import search_key
 
 RATE_FIELDS = ("poor_rate", "near_poor_rate")
 # Register indicators an aggregate row feeds: code -> (count field, published rate field) for the
-# rates, code -> count field for the counts (households.services.RATE_INDICATORS / COUNT_INDICATORS).
+# rates, code -> count field for the counts (households.register_actuals.RATE_INDICATORS / COUNT_INDICATORS).
 RATES = {"GN01": ("poor_end", "poor_rate"), "GN02": ("near_poor_end", "near_poor_rate")}
 COUNTS = {"GN03": "poor_end", "HN01": "total", "HN02": "near_poor_end", "HN03": "escaped", "HN04": "new_poor",
           "HN05": "fallen_back"}
@@ -228,7 +230,7 @@ def preview(
     }
 
 
-# The imports' history (indicators.workbook_views) lists the record under this name.
+# The imports' history (exchange.workbook_views) lists the record under this name.
 HISTORY_NAME = "Kết quả rà soát tổng hợp"
 
 

@@ -49,7 +49,7 @@ def aggregate_import(request: HttpRequest) -> HttpResponse:
     form = AggregateUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        standard = data["standard"] or selectors.standard_for_year(data["year"])
+        standard = data["standard"] or selectors.standard_for_year(year=data["year"])
         try:
             if standard is None:
                 raise ValidationError({"standard": _("Chưa có chuẩn nghèo nào áp dụng cho năm này: hãy chọn chuẩn.")})
@@ -60,7 +60,7 @@ def aggregate_import(request: HttpRequest) -> HttpResponse:
         else:
             table = aggregate_reviews.preview(
                 rows, user=request.user, year=data["year"], standard=standard,
-                admin_map=selectors.map_for_year(data["year"]), province=data["province"], cell_errors=cell_errors,
+                admin_map=selectors.map_for_year(year=data["year"]), province=data["province"], cell_errors=cell_errors,
             )
             request.session[SESSION_KEY] = {
                 **table, "file_name": data["file"].name, "checksum": checksum, "size": size, "source": data["source"],

@@ -14,6 +14,7 @@ score above the cutoff is classed not poor.
 from dataclasses import dataclass
 
 from households.models import LivingClass, Movement
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,14 @@ def classify(limits: Thresholds, *, income: int | None, score_a: int | None, dep
     """The household's class (a LivingClass value). Income wins over score A when both are given."""
     if income is not None:
         if income < 0:
-            raise ClassificationError("Thu nhập không được âm.")
+            raise ClassificationError(_("Thu nhập không được âm."))
         at_or_below_line = income <= limits.poverty_income
     elif score_a is not None:
         if limits.score_cutoff is None:
-            raise ClassificationError("Chuẩn nghèo của năm này chưa có ngưỡng điểm A: hãy nhập thu nhập bình quân.")
+            raise ClassificationError(_("Chuẩn nghèo của năm này chưa có ngưỡng điểm A: hãy nhập thu nhập bình quân."))
         at_or_below_line = score_a <= limits.score_cutoff
     else:
-        raise ClassificationError("Nhập thu nhập bình quân đầu người/tháng hoặc điểm A.")
+        raise ClassificationError(_("Nhập thu nhập bình quân đầu người/tháng hoặc điểm A."))
     if at_or_below_line:
         return LivingClass.POOR if deprivations >= limits.min_deprivations else LivingClass.NEAR_POOR
     if income is not None and limits.middle_income is not None and income <= limits.middle_income:

@@ -18,20 +18,12 @@ from django.utils import timezone
 from households import services
 from households.models import Household, HouseholdReview, LivingClass, RegisterStat
 from households.register_coverage import Tree, closed_units, units_fed
-from households.services import (
-    CLASS_FIELD,
-    COUNT_FIELDS,
-    COUNT_INDICATORS,
-    MOVEMENT_FIELD,
-    RATE_INDICATORS,
-    REGISTER_INDICATORS,
-    REORGANISATION_YEAR,
-    _tally_groups,
-    register_standards,
-    standard_for,
-)
+from households.recompute import CLASS_FIELD, COUNT_FIELDS, MOVEMENT_FIELD, REORGANISATION_YEAR, tally_groups
+from households.register_actuals import COUNT_INDICATORS, RATE_INDICATORS, register_standards
+from households.standards import standard_for
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind
-from plans.models import AdministrativeUnit, ReviewStatus, UnitLevel
+from plans.models import AdministrativeUnit, UnitLevel
+from review.models import ReviewStatus
 
 MADE_FROM_THE_REGISTER = (ActualSource.REGISTER, ActualSource.SYNTHETIC)  # what a recompute may overwrite
 
@@ -73,7 +65,7 @@ class Figures:
 def _counted(commune: AdministrativeUnit, legacy_ids: set[int], year: int, codes_by_bit: dict[int, str]) -> dict[int, Figures]:
     """The figures of the commune (key +id) and of the legacy communes (key −id), from their reviews."""
     figures: dict[int, Figures] = {commune.pk: Figures.empty(), **{-pk: Figures.empty() for pk in legacy_ids}}
-    rows = _tally_groups(year, list(codes_by_bit)).filter(
+    rows = tally_groups(year, list(codes_by_bit)).filter(
         Q(household__commune=commune) | Q(household__legacy_commune__in=legacy_ids)
     )
     for row in rows:

@@ -19,7 +19,8 @@ MAX_INCOME = 2_147_483_647
 def _digits(label, lengths):
     def check(value):
         if value and (not (value.isascii() and value.isdigit()) or len(value) not in lengths):
-            raise ValidationError(_("%(label)s gồm %(lengths)s chữ số.") % {"label": label, "lengths": " hoặc ".join(map(str, lengths))})
+            raise ValidationError(_("%(label)s gồm %(lengths)s chữ số.")
+                                  % {"label": label, "lengths": _(" hoặc ").join(map(str, lengths))})
     return check
 
 

@@ -354,11 +354,11 @@ class HouseholdAccessLog(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValueError("Nhật ký truy cập không được sửa.")
+            raise ValueError(_("Nhật ký truy cập không được sửa."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValueError("Nhật ký truy cập không được xóa.")
+        raise ValueError(_("Nhật ký truy cập không được xóa."))
 
 
 from households.aggregate_models import AggregateReview  # noqa: E402,F401  (a model of this app, in its own module)

@@ -62,11 +62,11 @@ def export_reviews(*, user, commune: AdministrativeUnit, year: int, full: bool =
     access.require(user, Action.VIEW_HOUSEHOLDS, unit=commune)
     reason = (reason or "").strip()
     if full:
-        if not selectors.is_commune_officer(user, commune):
+        if not selectors.is_commune_officer(user=user, commune=commune):
             raise PermissionDenied(_("Chỉ cán bộ của chính xã này được xuất danh sách đầy đủ (không che số định danh, điện thoại)."))
         if not reason:
             raise ValidationError({"reason": _("Hãy nêu lý do cần xuất danh sách đầy đủ.")})
-    dataset = resources.export_review_list(selectors.reviews_for_export(user, commune, year), full=full)
+    dataset = resources.export_review_list(selectors.reviews_for_export(user=user, commune=commune, year=year), full=full)
     log_access(user=user, action=AccessAction.EXPORT_FULL if full else AccessAction.EXPORT, unit=commune,
                rows=len(dataset), detail=f"{commune.code} {year}", reason=reason if full else "")
     suffix = "-day-du" if full else ""

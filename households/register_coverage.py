@@ -17,7 +17,7 @@ from collections import Counter
 from indicators.closures import Period
 from plans.models import AdministrativeUnit, AdminMap, UnitLevel
 
-# id -> (parent id, level, map, region id), as households.services._unit_tree reads it
+# id -> (parent id, level, map, region id), as households.recompute.unit_tree reads it
 Tree = dict[int, tuple[int | None, int, str, int | None]]
 
 

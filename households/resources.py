@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.widgets import CharWidget, Widget
 
@@ -20,11 +21,12 @@ from common import uploads
 from households import selectors, services
 from households.commune_figures import refresh_commune
 from households.models import Area, Cause, Household, HouseholdReview, LivingClass
-from plans import access, workflow
+from plans import access
+from review import workflow
 from plans.access import Action
 from plans.models import AdministrativeUnit, AdminMap, UnitLevel
 from plans.resources import WholeNumberWidget as YearWidget
-from plans.resources import escape_formula, unescape_formula
+from common.spreadsheets import escape_formula, unescape_formula
 from plans.widgets import ChoiceLabelWidget, VietnameseDecimalWidget, YesNoWidget
 
 CODE = "Mã hộ"
@@ -60,7 +62,7 @@ class WholeNumberWidget(Widget):
         if number is None:
             return None
         if number != number.to_integral_value() or number < 0:
-            raise ValueError(f"“{value}” phải là số nguyên không âm.")
+            raise ValueError(_("“%(value)s” phải là số nguyên không âm.") % {"value": value})
         return int(number)
 
     def render(self, value, obj=None, **kwargs):
@@ -148,19 +150,21 @@ class ReviewListResource(resources.ModelResource):
             ).first()
         unit = self._units[key]
         if unit is None:
-            raise ValueError(f"{column}: không có xã, phường mã “{code}” trên bản đồ {admin_map} tỉnh.")
+            raise ValueError(_("%(column)s: không có xã, phường mã “%(code)s” trên bản đồ %(admin_map)s tỉnh.")
+                             % {"column": column, "code": code, "admin_map": admin_map})
         return unit
 
     def _check_right(self, commune: AdministrativeUnit) -> None:
         if commune.pk not in self._may_keep:
             self._may_keep[commune.pk] = access.can(self.user, Action.KEEP_REGISTER, unit=commune)
         if not self._may_keep[commune.pk]:
-            raise ValueError(f"Bạn không giữ sổ hộ của {commune.name} ({commune.code}); không nhập được hộ này.")
+            raise ValueError(_("Bạn không giữ sổ hộ của %(name)s (%(code)s); không nhập được hộ này.")
+                             % {"name": commune.name, "code": commune.code})
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
         if field.attribute in MASKED_ATTRIBUTES and not self.full:
-            value = selectors.mask_digits(value)
+            value = selectors.mask_digits(value=value)
         # Names, phones ("+84…") and addresses must never run as formulas in a spreadsheet.
         return escape_formula(value)
 
@@ -170,7 +174,7 @@ class ReviewListResource(resources.ModelResource):
             row[column] = unescape_formula(value)
         code = _text(row.get(CODE))
         if not code:
-            raise ValueError(f"{CODE}: bắt buộc.")
+            raise ValueError(_("%(column)s: bắt buộc.") % {"column": CODE})
         commune = self._unit(_text(row.get(COMMUNE)), AdminMap.CURRENT, COMMUNE)
         legacy = self._unit(_text(row.get(LEGACY_COMMUNE)), AdminMap.LEGACY, LEGACY_COMMUNE)
         household = Household.objects.filter(code=code).select_related("commune").first()
@@ -194,7 +198,7 @@ class ReviewListResource(resources.ModelResource):
             "address": _text(row.get(HOUSEHOLD_COLUMNS["address"])),
         }
         for name, value in values.items():
-            if name in MASKED_FIELDS and selectors.is_masked(value):
+            if name in MASKED_FIELDS and selectors.is_masked(value=value):
                 continue  # a masked export read back: the stored number stays
             if value or name in {"head_id_number", "phone", "address"}:
                 setattr(household, name, value)
@@ -231,9 +235,9 @@ class ReviewListResource(resources.ModelResource):
         try:
             year = YearWidget().clean(row.get(self.fields["year"].column_name))
         except ValueError as error:
-            raise ValueError(f"Năm rà soát: {error}") from None
+            raise ValueError(_("Năm rà soát: %(error)s") % {"error": error}) from None
         if year is None:
-            raise ValueError("Năm rà soát: bắt buộc.")
+            raise ValueError(_("Năm rà soát: bắt buộc."))
         review = HouseholdReview.objects.filter(household=household, year=year).first()
         if review is not None:
             review._audit_before = workflow.snapshot(review)
@@ -348,7 +352,7 @@ def read_file(upload) -> tablib.Dataset:
     else:
         dataset = tablib.Dataset().load(content.decode("utf-8-sig"), format="csv")
     if not dataset.height:
-        raise ValidationError({"file": "Tệp không có dòng nào dưới dòng tiêu đề cột."})
+        raise ValidationError({"file": _("Tệp không có dòng nào dưới dòng tiêu đề cột.")})
     return dataset
 
 

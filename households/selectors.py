@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.contrib.auth.models import User
 
 from households.models import (
     AccessAction,
@@ -30,23 +31,23 @@ PAGE_SIZE = 50
 NOT_REVIEWED = "none"  # the class filter's value for households without a review that year
 
 
-def visible_households(user) -> QuerySet[Household]:
+def visible_households(*, user: User) -> QuerySet[Household]:
     return access.scope(user, Household.objects.all(), unit_path="commune", action=Action.VIEW_HOUSEHOLDS)
 
 
-def visible_stats(user) -> QuerySet[RegisterStat]:
+def visible_stats(*, user: User) -> QuerySet[RegisterStat]:
     return access.scope(user, RegisterStat.objects.all(), unit_path="unit")
 
 
-def visible_access_log(user) -> QuerySet[HouseholdAccessLog]:
+def visible_access_log(*, user: User) -> QuerySet[HouseholdAccessLog]:
     return access.scope(user, HouseholdAccessLog.objects.all(), unit_path="unit", action=Action.VIEW_HOUSEHOLDS)
 
 
-def standard_for_year(year: int) -> PovertyStandard | None:
+def standard_for_year(*, year: int) -> PovertyStandard | None:
     return PovertyStandard.objects.filter(first_year__lte=year, last_year__gte=year).first()
 
 
-def deprivation_indicators(standard: PovertyStandard | None) -> list[DeprivationIndicator]:
+def deprivation_indicators(*, standard: PovertyStandard | None) -> list[DeprivationIndicator]:
     return list(standard.indicators.order_by("position")) if standard else []
 
 
@@ -57,7 +58,7 @@ def deprivation_indicators(standard: PovertyStandard | None) -> list[Deprivation
 MASK = "*"
 
 
-def mask_digits(value: str, keep: int = 3) -> str:
+def mask_digits(*, value: str, keep: int = 3) -> str:
     """"079123456789" -> "*********789": lists, the admin and exports show only the last digits of
     IDs and phones (the one masking of the app)."""
     value = value or ""
@@ -66,7 +67,7 @@ def mask_digits(value: str, keep: int = 3) -> str:
     return MASK * max(len(value) - keep, 0) + value[-keep:]
 
 
-def is_masked(value: str) -> bool:
+def is_masked(*, value: str) -> bool:
     """A value mask_digits wrote (a masked export read back): it must never replace a stored number."""
     return MASK in (value or "")
 
@@ -75,7 +76,7 @@ def is_masked(value: str) -> bool:
 # The commune's own officers: full exports and the access log
 
 
-def is_commune_officer(user, commune: AdministrativeUnit) -> bool:
+def is_commune_officer(*, user: User, commune: AdministrativeUnit) -> bool:
     """Does the user hold the officer role on this very commune? Full exports (unmasked IDs and
     phones) and a household's access log are theirs only: not the reviewers above, leaders, other
     communes' officers, national officers or administrators (superusers included) without that
@@ -87,7 +88,7 @@ def is_commune_officer(user, commune: AdministrativeUnit) -> bool:
     return commune.pk in access.reach(user, {Role.OFFICER.value}).root_unit_ids
 
 
-def household_access_log(household: Household) -> QuerySet[HouseholdAccessLog]:
+def household_access_log(*, household: Household) -> QuerySet[HouseholdAccessLog]:
     """Who viewed the household, saw it in a list, or exported its commune's list: newest first."""
     exports = Q(household__isnull=True, unit_id=household.commune_id,
                 action__in=[AccessAction.EXPORT, AccessAction.EXPORT_FULL])
@@ -129,10 +130,10 @@ class HouseholdRow:
 CLASS_LABELS = dict(LivingClass.choices)
 
 
-def commune_households(user, commune: AdministrativeUnit, filters: ListFilters, page_number=1) -> tuple[Page, list[HouseholdRow]]:
+def commune_households(*, user: User, commune: AdministrativeUnit, filters: ListFilters, page_number=1) -> tuple[Page, list[HouseholdRow]]:
     """The commune's households with their review of the year, filtered; IDs and phones masked."""
     households = (
-        visible_households(user)
+        visible_households(user=user)
         .filter(commune=commune)
         .annotate(this_year=FilteredRelation("reviews", condition=Q(reviews__year=filters.year)))
         .annotate(
@@ -176,22 +177,22 @@ def commune_households(user, commune: AdministrativeUnit, filters: ListFilters, 
             deprivation_count=h.r_count,
             movement=h.r_movement or "",
             movement_label=movement_label(h.r_movement, h.r_previous) if h.r_class else "",
-            masked_id=mask_digits(h.head_id_number),
-            masked_phone=mask_digits(h.phone),
+            masked_id=mask_digits(value=h.head_id_number),
+            masked_phone=mask_digits(value=h.phone),
         )
         for h in page.object_list
     ]
     return page, rows
 
 
-def villages(commune: AdministrativeUnit) -> list[str]:
+def villages(*, commune: AdministrativeUnit) -> list[str]:
     return list(
         Household.objects.filter(commune=commune).order_by("village").values_list("village", flat=True).distinct()
     )
 
 
-def reviews_for_export(user, commune: AdministrativeUnit, year: int) -> QuerySet[HouseholdReview]:
-    return HouseholdReview.objects.filter(household__in=visible_households(user).filter(commune=commune), year=year).order_by(
+def reviews_for_export(*, user: User, commune: AdministrativeUnit, year: int) -> QuerySet[HouseholdReview]:
+    return HouseholdReview.objects.filter(household__in=visible_households(user=user).filter(commune=commune), year=year).order_by(
         "household__village", "household__code"
     )
 
@@ -206,7 +207,7 @@ class ReviewRow:
     deprivations: list[DeprivationIndicator]
 
 
-def household_history(household: Household) -> list[ReviewRow]:
+def household_history(*, household: Household) -> list[ReviewRow]:
     """Its reviews, newest first, each with the deprivation indicators it lacked (two queries)."""
     reviews = list(household.reviews.select_related("standard").order_by("-year"))
     indicators: dict[int, list[DeprivationIndicator]] = {}
@@ -218,7 +219,7 @@ def household_history(household: Household) -> list[ReviewRow]:
     ]
 
 
-def recent_views(household: Household, limit: int = 10) -> list[HouseholdAccessLog]:
+def recent_views(*, household: Household, limit: int = 10) -> list[HouseholdAccessLog]:
     return list(
         HouseholdAccessLog.objects.filter(household=household, action=AccessAction.VIEW)
         .select_related("user").order_by("-at")[:limit]
@@ -229,8 +230,8 @@ def recent_views(household: Household, limit: int = 10) -> list[HouseholdAccessL
 # Territory dashboards (aggregates only)
 
 
-def map_for_year(year: int) -> str:
-    from households.services import REORGANISATION_YEAR
+def map_for_year(*, year: int) -> str:
+    from households.recompute import REORGANISATION_YEAR
 
     return AdminMap.CURRENT if year >= REORGANISATION_YEAR else AdminMap.LEGACY
 
@@ -253,23 +254,23 @@ class Dashboard:
     years: list[int] = field(default_factory=list)
 
 
-def children_filter(unit: AdministrativeUnit, year: int) -> Q:
+def children_filter(*, unit: AdministrativeUnit, year: int) -> Q:
     """The units a dashboard lists under `unit`: provinces under the nation and regions (of the
     map the year's review ran on), districts or communes under a province, communes under a district."""
     if unit.level == UnitLevel.NATION:
-        return Q(unit__level=UnitLevel.PROVINCE, unit__admin_map=map_for_year(year))
+        return Q(unit__level=UnitLevel.PROVINCE, unit__admin_map=map_for_year(year=year))
     if unit.level == UnitLevel.REGION:
-        return Q(unit__level=UnitLevel.PROVINCE, unit__admin_map=map_for_year(year), unit__region=unit)
+        return Q(unit__level=UnitLevel.PROVINCE, unit__admin_map=map_for_year(year=year), unit__region=unit)
     return Q(unit__parent=unit)
 
 
-def dashboard(user, unit: AdministrativeUnit, year: int) -> Dashboard:
+def dashboard(*, user: User, unit: AdministrativeUnit, year: int) -> Dashboard:
     """A territory's register figures for `year`, the year before, its units below and its series (4 queries)."""
-    stats = visible_stats(user)
+    stats = visible_stats(user=user)
     own = {s.year: s for s in stats.filter(unit=unit).select_related("standard").order_by("year")}
     children = [
         ChildRow(unit=s.unit, stat=s)
-        for s in stats.filter(children_filter(unit, year), year=year).select_related("unit").order_by("unit__name")
+        for s in stats.filter(children_filter(unit=unit, year=year), year=year).select_related("unit").order_by("unit__name")
     ]
     stat = own.get(year)
     return Dashboard(
@@ -279,12 +280,12 @@ def dashboard(user, unit: AdministrativeUnit, year: int) -> Dashboard:
         previous=own.get(year - 1),
         children=children,
         series=list(own.values()),
-        indicators=deprivation_indicators(stat.standard if stat else standard_for_year(year)),
+        indicators=deprivation_indicators(standard=stat.standard if stat else standard_for_year(year=year)),
         years=sorted(own),
     )
 
 
-def unit_in_stats_scope(user, unit_id: int) -> AdministrativeUnit | None:
+def unit_in_stats_scope(*, user: User, unit_id: int) -> AdministrativeUnit | None:
     """The unit, if the user may see its figures (same rule as the figures themselves)."""
     unit = AdministrativeUnit.objects.filter(pk=unit_id).select_related("parent__parent__parent").first()
     if unit is None:
@@ -292,7 +293,7 @@ def unit_in_stats_scope(user, unit_id: int) -> AdministrativeUnit | None:
     return unit if access.unit_in_reach(access.reach(user), unit) else None
 
 
-def home_units(user) -> list[AdministrativeUnit]:
+def home_units(*, user: User) -> list[AdministrativeUnit]:
     """Where the register pages start for this user: the units of their memberships (the nation for admins)."""
     if user.is_superuser or access.reach(user).everywhere:
         return list(AdministrativeUnit.objects.filter(level=UnitLevel.NATION))

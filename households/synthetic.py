@@ -12,7 +12,6 @@ copy_expert) and bulk_create elsewhere, so that the national register (3.321 com
 """
 
 import functools
-import io
 import itertools
 import random
 import time
@@ -22,9 +21,10 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from common.pg_copy import copy_rows
 from households.classification import classify, history, thresholds
 from households.models import Area, Cause, Household, HouseholdAccessLog, HouseholdReview, LivingClass
-from households.services import standard_for
+from households.standards import standard_for
 from plans.models import AdministrativeUnit, AdminMap, UnitLevel, UnitSuccession
 from plans.text import search_key
 
@@ -266,16 +266,6 @@ REVIEW_COLUMNS = (
 )
 
 
-def _copy_text(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-
-
 @functools.lru_cache(maxsize=None)
 def _key(text: str) -> str:
     return search_key(text)
@@ -325,15 +315,8 @@ def generate(slots: list[Slot], *, years: list[int], seed: int = 2025, replace: 
             return
         if use_copy:
             with connection.cursor() as cursor:
-                raw = cursor.cursor
-                raw.copy_expert(
-                    f"COPY {Household._meta.db_table} ({', '.join(HOUSEHOLD_COLUMNS)}) FROM STDIN",
-                    io.StringIO("".join(household_buffer)),
-                )
-                raw.copy_expert(
-                    f"COPY {HouseholdReview._meta.db_table} ({', '.join(REVIEW_COLUMNS)}) FROM STDIN",
-                    io.StringIO("".join(review_buffer)),
-                )
+                copy_rows(cursor, table=Household._meta.db_table, columns=HOUSEHOLD_COLUMNS, rows=household_buffer)
+                copy_rows(cursor, table=HouseholdReview._meta.db_table, columns=REVIEW_COLUMNS, rows=review_buffer)
         else:
             Household.objects.bulk_create(household_buffer, batch_size=500)
             HouseholdReview.objects.bulk_create(review_buffer, batch_size=500)
@@ -352,7 +335,7 @@ def generate(slots: list[Slot], *, years: list[int], seed: int = 2025, replace: 
                 row = (pk, key, household["code"], household["head_name"], household["head_id_number"], household["phone"],
                        slot.commune_id, slot.legacy_commune_id, household["village"], "", slot.area, household["members"],
                        household["ethnic_minority"], household["merit"], household["social_protection"], True, now, now)
-                household_buffer.append("\t".join(map(_copy_text, row)) + "\n")
+                household_buffer.append(row)
             else:
                 household_buffer.append(Household(
                     pk=pk, search_key=key, commune_id=slot.commune_id, legacy_commune_id=slot.legacy_commune_id,
@@ -364,7 +347,7 @@ def generate(slots: list[Slot], *, years: list[int], seed: int = 2025, replace: 
                     row = (pk, review["year"], standard_ids[review["year"]], review["area"], review["income"], review["mask"],
                            review["count"], review["class"], review["previous"], review["movement"], review["cause"],
                            review["exit_plan"], "", "", now, now)
-                    review_buffer.append("\t".join(map(_copy_text, row)) + "\n")
+                    review_buffer.append(row)
                 else:
                     review_buffer.append(HouseholdReview(
                         household_id=pk, year=review["year"], standard_id=standard_ids[review["year"]], area=review["area"],

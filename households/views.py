@@ -20,9 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households import aggregate_reviews, charts, commune_figures, privacy, resources, selectors, services
+from households import aggregate_reviews, charts, commune_figures, privacy, resources, selectors, services, tasks
 from households.forms import FullExportForm, HouseholdForm, ImportForm, ListFilterForm, ReviewForm
 from households.models import HouseholdReview, PovertyStandard, RegisterStat
+from households.standards import standard_for
 from indicators.forms import add_service_errors
 from plans import access
 from plans.access import Action
@@ -51,7 +52,7 @@ def _is_admin(user) -> bool:
 
 @login_required
 def register_home(request: HttpRequest) -> HttpResponse:
-    units = selectors.home_units(request.user)
+    units = selectors.home_units(user=request.user)
     if len(units) == 1:
         return redirect("register_dashboard", units[0].pk)
     return render(request, "households/home.html", {"units": units})
@@ -59,14 +60,14 @@ def register_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def register_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = selectors.unit_in_stats_scope(request.user, unit_id)
+    unit = selectors.unit_in_stats_scope(user=request.user, unit_id=unit_id)
     if unit is None:
         raise Http404(_("Không có địa bàn này trong phạm vi của bạn."))
     year = _year(request.GET.get("nam"))
-    board = selectors.dashboard(request.user, unit, year)
+    board = selectors.dashboard(user=request.user, unit=unit, year=year)
     stat = board.stat
     # Units whose households are not kept here: the published aggregate table (households.aggregate_reviews).
-    aggregate = aggregate_reviews.aggregate_table(request.user, unit, year, selectors.children_filter(unit, year))
+    aggregate = aggregate_reviews.aggregate_table(request.user, unit, year, selectors.children_filter(unit=unit, year=year))
     board.years = sorted(set(board.years) | set(aggregate.years))
     context = {
         "board": board,
@@ -94,12 +95,13 @@ def register_recompute(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Chỉ quản trị viên tính lại số liệu sổ hộ."))
     year = _year(request.POST.get("nam"))
     try:
-        result = services.recompute_register(year=year)
+        standard_for(year)  # refused here, in words, rather than as a failed task
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Đã tính lại số liệu năm %(year)s: %(units)s địa bàn, %(households)s hộ.")
-                         % {"year": year, "units": result.units, "households": result.households})
+        tasks.recompute_register_year.enqueue(year)  # minutes for the whole country: a worker runs it
+        messages.success(request, _("Đã đưa việc tính lại số liệu năm %(year)s vào hàng đợi; số liệu được cập nhật "
+                                    "khi việc chạy xong (xem trang Việc chạy nền).") % {"year": year})
     next_url = request.POST.get("next", "")
     if not (next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})):
         next_url = reverse("register_home")  # not a view name, another host or javascript:
@@ -152,7 +154,7 @@ def household_list(request: HttpRequest, commune_id: int) -> HttpResponse:
         year=year, living_class=data.get("hang", ""), village=data.get("thon", ""), cause=data.get("nguyen_nhan", ""),
         deprivation=data.get("thieu_hut", ""), movement=data.get("bien_dong", ""), query=data.get("q", ""),
     )
-    page, rows = selectors.commune_households(request.user, commune, filters, request.GET.get("trang", 1))
+    page, rows = selectors.commune_households(user=request.user, commune=commune, filters=filters, page_number=request.GET.get("trang", 1))
     privacy.log_list(user=request.user, households=[row.household for row in rows],
                      detail=privacy.describe_list(filters, page.number))
     query = request.GET.copy()
@@ -165,10 +167,10 @@ def household_list(request: HttpRequest, commune_id: int) -> HttpResponse:
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
-        "villages": selectors.villages(commune),
-        "indicators": selectors.deprivation_indicators(selectors.standard_for_year(year)),
+        "villages": selectors.villages(commune=commune),
+        "indicators": selectors.deprivation_indicators(standard=selectors.standard_for_year(year=year)),
         "can_keep": access.can(request.user, Action.KEEP_REGISTER, unit=commune),
-        "can_export_full": selectors.is_commune_officer(request.user, commune),
+        "can_export_full": selectors.is_commune_officer(user=request.user, commune=commune),
     }
     return render(request, "households/household_list.html", context)
 
@@ -190,7 +192,7 @@ def household_export(request: HttpRequest, commune_id: int) -> HttpResponse:
 def household_export_full(request: HttpRequest, commune_id: int) -> HttpResponse:
     """The commune's own officer exports IDs and phones unmasked, saying why (both are logged)."""
     commune = _commune_for_households(request, commune_id)
-    if not selectors.is_commune_officer(request.user, commune):
+    if not selectors.is_commune_officer(user=request.user, commune=commune):
         raise PermissionDenied(_("Chỉ cán bộ của chính xã này được xuất danh sách đầy đủ (không che số định danh, điện thoại)."))
     form = FullExportForm(request.POST or None, initial={"nam": _year(request.GET.get("nam"))})
     if request.method == "POST" and form.is_valid():
@@ -237,7 +239,7 @@ def household_create(request: HttpRequest, commune_id: int) -> HttpResponse:
 
 
 def _household_in_scope(request: HttpRequest, household_id: int):
-    households = selectors.visible_households(request.user).select_related("commune__parent", "legacy_commune__parent")
+    households = selectors.visible_households(user=request.user).select_related("commune__parent", "legacy_commune__parent")
     return get_object_or_404(households, pk=household_id)
 
 
@@ -247,10 +249,10 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     services.log_view(user=request.user, household=household)
     context = {
         "household": household,
-        "history": selectors.household_history(household),
+        "history": selectors.household_history(household=household),
         "can_keep": access.can(request.user, Action.KEEP_REGISTER, unit=household.commune),
-        "views": selectors.recent_views(household),
-        "can_read_log": selectors.is_commune_officer(request.user, household.commune),
+        "views": selectors.recent_views(household=household),
+        "can_read_log": selectors.is_commune_officer(user=request.user, commune=household.commune),
         "this_year": timezone.localdate().year,  # the review under way (1/9–14/12)
     }
     return render(request, "households/household_detail.html", context)
@@ -260,9 +262,9 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
 def household_access_log(request: HttpRequest, household_id: int) -> HttpResponse:
     """Who viewed the household, saw it in a list or exported its commune's list: its commune's officers only."""
     household = _household_in_scope(request, household_id)
-    if not selectors.is_commune_officer(request.user, household.commune):
+    if not selectors.is_commune_officer(user=request.user, commune=household.commune):
         raise PermissionDenied(_("Chỉ cán bộ của xã xem được nhật ký truy cập hồ sơ hộ."))
-    page = Paginator(selectors.household_access_log(household), LOG_PAGE_SIZE).get_page(request.GET.get("trang", 1))
+    page = Paginator(selectors.household_access_log(household=household), LOG_PAGE_SIZE).get_page(request.GET.get("trang", 1))
     return render(request, "households/access_log.html", {"household": household, "page": page})
 
 
@@ -295,10 +297,10 @@ def review_edit(request: HttpRequest, household_id: int, year: int) -> HttpRespo
     household = _household_in_scope(request, household_id)
     if not access.can(request.user, Action.KEEP_REGISTER, unit=household.commune):
         raise PermissionDenied(_("Chỉ cán bộ của xã ghi được kết quả rà soát."))
-    standard = selectors.standard_for_year(year)
+    standard = selectors.standard_for_year(year=year)
     if standard is None:
         raise Http404(_("Chưa có chuẩn nghèo cho năm này."))
-    indicators = selectors.deprivation_indicators(standard)
+    indicators = selectors.deprivation_indicators(standard=standard)
     review = HouseholdReview.objects.filter(household=household, year=year).first()
     initial = {}
     if review is not None:

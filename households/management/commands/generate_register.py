@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from households import synthetic
 from households.models import PovertyStandard
-from households.services import recompute_register
+from households.recompute import recompute_register
 from plans.models import AdministrativeUnit, AdminMap, Membership, Role
 
 # The localities of the seed plans: Hậu Giang, Thừa Thiên Huế, Bắc Giang (63-province map), Bảo Lộc.

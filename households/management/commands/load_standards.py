@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from households.services import STANDARDS_FOLDER, load_standards
+from households.standards import STANDARDS_FOLDER, load_standards
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from households.services import recompute_register
+from households.recompute import recompute_register
 
 
 class Command(BaseCommand):
