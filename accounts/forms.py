@@ -26,9 +26,9 @@ class MembershipForm(ReasonForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = selectors.assignable_units(actor)
-        self.fields["agency"].queryset = selectors.assignable_agencies(actor)
-        self.fields["role"].choices = selectors.assignable_roles(actor)
+        self.fields["unit"].queryset = selectors.assignable_units(actor=actor)
+        self.fields["agency"].queryset = selectors.assignable_agencies(actor=actor)
+        self.fields["role"].choices = selectors.assignable_roles(actor=actor)
 
 
 class InviteForm(MembershipForm):

@@ -64,7 +64,7 @@ class SecondFactorMiddleware:
             return None
         if request.resolver_match.url_name in OPEN_URL_NAMES:
             return None
-        step = selectors.second_factor_step(user)
+        step = selectors.second_factor_step(user=user)
         if step is None:
             return None
         target = reverse("otp_verify" if step == "verify" else "otp_enrol")

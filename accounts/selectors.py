@@ -9,6 +9,7 @@ a membership.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,13 +23,13 @@ MANAGING_ROLES = {Role.ADMIN.value, Role.UNIT_ADMIN.value}
 SECOND_FACTOR_ROLES = MANAGING_ROLES | {role.value for role in access.ROLES_FOR[Action.VIEW_HOUSEHOLDS]}
 
 
-def second_factor_required(user) -> bool:
+def second_factor_required(*, user: User) -> bool:
     if user.is_superuser or user.is_staff:
         return True
     return Membership.objects.filter(user=user, role__in=SECOND_FACTOR_ROLES).exists()
 
 
-def second_factor_step(user) -> str | None:
+def second_factor_step(*, user: User) -> str | None:
     """What an authenticated user who has not given a code this session must do, in one query:
     "verify" (they have a device), "enrol" (they must have one and don't) or None (nothing)."""
     User = get_user_model()
@@ -50,25 +51,25 @@ def second_factor_step(user) -> str | None:
     return None
 
 
-def confirmed_device(user) -> TOTPDevice | None:
+def confirmed_device(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def managing_reach(user) -> Reach:
+def managing_reach(*, user: User) -> Reach:
     """The territory whose users this user administers (empty for everyone but administrators)."""
     return access.reach(user, MANAGING_ROLES)
 
 
-def is_user_admin(user) -> bool:
-    user_reach = managing_reach(user)
+def is_user_admin(*, user: User) -> bool:
+    user_reach = managing_reach(user=user)
     return user_reach.everywhere or bool(user_reach.root_unit_ids)
 
 
-def managed_users(actor) -> QuerySet:
+def managed_users(*, actor) -> QuerySet:
     """The users `actor` may administer, with their memberships."""
     User = get_user_model()
     users = User.objects.exclude(pk=actor.pk)
-    user_reach = managing_reach(actor)
+    user_reach = managing_reach(user=actor)
     if not user_reach.everywhere:
         if not user_reach.root_unit_ids:
             return users.none()
@@ -87,9 +88,9 @@ def managed_users(actor) -> QuerySet:
     ).order_by("username")
 
 
-def assignable_units(actor) -> QuerySet:
+def assignable_units(*, actor) -> QuerySet:
     """The units of the current map (and the country, for national administrators) within reach."""
-    user_reach = managing_reach(actor)
+    user_reach = managing_reach(user=actor)
     units = AdministrativeUnit.objects.all()
     if user_reach.everywhere:
         units = units.filter(Q(admin_map=AdminMap.CURRENT) | Q(code="VN", admin_map=AdminMap.STATISTICAL))
@@ -101,19 +102,19 @@ def assignable_units(actor) -> QuerySet:
     return units.order_by("level", "name")
 
 
-def assignable_agencies(actor) -> QuerySet:
-    user_reach = managing_reach(actor)
+def assignable_agencies(*, actor) -> QuerySet:
+    user_reach = managing_reach(user=actor)
     agencies = Agency.objects.select_related("unit")
     if not user_reach.everywhere:
         agencies = agencies.filter(user_reach.unit_q("unit"))
     return agencies.order_by("name")
 
 
-def assignable_roles(actor) -> list[tuple[str, str]]:
+def assignable_roles(*, actor) -> list[tuple[str, str]]:
     """Every role but the national administrator's, which only a national administrator gives."""
-    national = managing_reach(actor).everywhere
+    national = managing_reach(user=actor).everywhere
     return [(value, label) for value, label in Role.choices if national or value != Role.ADMIN]
 
 
-def unit_within_reach(actor, unit: AdministrativeUnit) -> bool:
-    return access.unit_in_reach(managing_reach(actor), unit)
+def unit_within_reach(*, actor, unit: AdministrativeUnit) -> bool:
+    return access.unit_in_reach(managing_reach(user=actor), unit)

@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import emails, selectors
 from plans.models import AdministrativeUnit, Agency, Membership
-from plans.workflow import record_audit
+from review.workflow import record_audit
 
 RECOVERY_CODE_COUNT = 10
 
@@ -46,16 +46,16 @@ def _require_reason(reason: str) -> str:
 
 
 def _require_managed(actor, user) -> None:
-    if not selectors.managed_users(actor).filter(pk=user.pk).exists():
+    if not selectors.managed_users(actor=actor).filter(pk=user.pk).exists():
         raise PermissionDenied(_("Người dùng này không thuộc địa bàn bạn quản trị."))
 
 
 def _require_assignable(actor, *, unit: AdministrativeUnit, agency: Agency | None, role: str) -> None:
-    if not selectors.unit_within_reach(actor, unit):
+    if not selectors.unit_within_reach(actor=actor, unit=unit):
         raise PermissionDenied(_("Địa bàn này không thuộc phạm vi bạn quản trị."))
-    if agency is not None and not selectors.assignable_agencies(actor).filter(pk=agency.pk).exists():
+    if agency is not None and not selectors.assignable_agencies(actor=actor).filter(pk=agency.pk).exists():
         raise PermissionDenied(_("Cơ quan này không thuộc phạm vi bạn quản trị."))
-    if role not in dict(selectors.assignable_roles(actor)):
+    if role not in dict(selectors.assignable_roles(actor=actor)):
         raise PermissionDenied(_("Bạn không thể giao vai trò này."))
 
 

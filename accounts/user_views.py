@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import InviteForm, MembershipForm, ReasonForm
-from plans.models import AuditEntry, Membership
+from review.models import AuditEntry
+from plans.models import Membership
 
 PAGE_SIZE = 100
 
@@ -37,13 +38,13 @@ ACTION_LABELS = {
 
 
 def _require_user_admin(request: HttpRequest) -> None:
-    if not selectors.is_user_admin(request.user):
+    if not selectors.is_user_admin(user=request.user):
         raise PermissionDenied(_("Chỉ quản trị viên mới quản lý người dùng."))
 
 
 def _managed_user(request: HttpRequest, user_id: int):
     _require_user_admin(request)
-    return get_object_or_404(selectors.managed_users(request.user), pk=user_id)
+    return get_object_or_404(selectors.managed_users(actor=request.user), pk=user_id)
 
 
 def set_password_link(request: HttpRequest):
@@ -73,7 +74,7 @@ def _apply(form, call) -> bool:
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     _require_user_admin(request)
-    users = selectors.managed_users(request.user)
+    users = selectors.managed_users(actor=request.user)
     query = request.GET.get("q", "").strip()
     if query:
         users = users.filter(username__icontains=query) | users.filter(email__icontains=query) \

@@ -40,7 +40,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     """After the password: the 6-digit code of the authenticator app, or one recovery code."""
     if request.user.is_verified():
         return redirect(_next_url(request))
-    step = selectors.second_factor_step(request.user)
+    step = selectors.second_factor_step(user=request.user)
     if step != "verify":
         return redirect("otp_enrol") if step == "enrol" else redirect(_next_url(request))
     form = CodeForm(request.POST or None)
@@ -75,7 +75,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     Someone who already has a device must give its code first: a password alone never replaces it.
     """
     user = request.user
-    if selectors.confirmed_device(user) is not None and not user.is_verified():
+    if selectors.confirmed_device(user=user) is not None and not user.is_verified():
         return redirect("otp_verify")
     device = services.pending_totp_device(user)
     form = CodeForm(request.POST or None)
@@ -91,7 +91,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     secret = b32encode(device.bin_key).decode()
     return render(request, "accounts/otp_enrol.html", {
         "form": form, "qr": _qr_svg(device.config_url), "secret": _grouped(secret),
-        "required": selectors.second_factor_required(user), "next": _next_url(request),
+        "required": selectors.second_factor_required(user=user), "next": _next_url(request),
     })
 
 
@@ -112,12 +112,12 @@ def otp_recovery_codes(request: HttpRequest) -> HttpResponse:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
-    device = selectors.confirmed_device(user)
+    device = selectors.confirmed_device(user=user)
     static = StaticDevice.objects.filter(user=user, confirmed=True).first()
     return render(request, "accounts/account.html", {
         "device": device,
         "recovery_left": static.token_set.count() if static else 0,
-        "required": selectors.second_factor_required(user),
+        "required": selectors.second_factor_required(user=user),
     })
 
 
@@ -126,7 +126,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def otp_disable(request: HttpRequest) -> HttpResponse:
     """Remove one's second factor: only for those who are not required to have it."""
     user = request.user
-    if selectors.second_factor_required(user) or not user.is_verified():
+    if selectors.second_factor_required(user=user) or not user.is_verified():
         messages.error(request, _("Tài khoản của bạn bắt buộc dùng xác thực hai bước."))
         return redirect("account")
     services.remove_second_factor(user=user)

@@ -16,15 +16,18 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.contrib.auth.models import User
 
 from indicators import breakdowns, closures
-from indicators.models import Actual, Evidence, ExplanationRequest, MeasureUnit, PeriodKind, Target, TargetAssessment
+from indicators.models import Actual, MeasureUnit, PeriodKind, Target, TargetAssessment
+from review.models import Evidence, ExplanationRequest
 from plans import access
 from plans.access import Action
-from plans.models import AdministrativeUnit, AuditEntry, ReviewStatus, Task, TaskReport
-from plans.provenance import with_provenance
+from plans.models import AdministrativeUnit, Task
+from review.models import AuditEntry, ReviewStatus, TaskReport
+from review.provenance import with_provenance
 from plans.text import format_number, query_number
-from plans.workflow import audit_trail
+from review.workflow import audit_trail
 
 # Enough parents for access.unit_in_reach to walk a unit's chain without a query per row.
 PARENTS = "__parent__parent__parent__parent"
@@ -33,7 +36,7 @@ TASK_REPORT_UNIT = "task__document__territory"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def reporting_year(raw: str | None) -> int:
+def reporting_year(*, raw: str | None) -> int:
     """The period a page is about: ?nam=YYYY when it is a sensible year, else the current year."""
     year = query_number(raw)
     if year is not None and FIRST_YEAR <= year <= LAST_YEAR:
@@ -72,12 +75,12 @@ PERIOD_TITLES = {
 }
 
 
-def reporting_period(raw: str | None) -> Period:
+def reporting_period(*, raw: str | None) -> Period:
     """The period named by ?ky=, else the whole year."""
     return PERIODS.get((raw or "").strip(), YEARLY)
 
 
-def period_of(record) -> Period:
+def period_of(*, record) -> Period:
     """The period a figure or task report belongs to (the whole year for any other kind)."""
     return next((p for p in PERIODS.values() if (p.kind, p.number) == (record.period_kind, record.period_number)), YEARLY)
 
@@ -100,33 +103,33 @@ class Abilities:
 # What a user may see
 
 
-def visible_targets(user) -> QuerySet[Target]:
+def visible_targets(*, user: User) -> QuerySet[Target]:
     return access.scope(user, Target.objects.all(), unit_path="territory")
 
 
-def visible_actuals(user) -> QuerySet[Actual]:
+def visible_actuals(*, user: User) -> QuerySet[Actual]:
     return access.scope(user, Actual.objects.all(), unit_path="unit")
 
 
-def visible_tasks(user) -> QuerySet[Task]:
+def visible_tasks(*, user: User) -> QuerySet[Task]:
     return access.scope(user, Task.objects.all(), unit_path="document__territory")
 
 
-def visible_task_reports(user) -> QuerySet[TaskReport]:
+def visible_task_reports(*, user: User) -> QuerySet[TaskReport]:
     """Task reports of the territory in scope; an officer sees only those of their agencies."""
     return access.scope(user, TaskReport.objects.all(), unit_path=TASK_REPORT_UNIT, agency_path="agency")
 
 
-def visible_evidence(user) -> QuerySet[Evidence]:
+def visible_evidence(*, user: User) -> QuerySet[Evidence]:
     """Files whose figure, task report or target assessment the user may see."""
     assessments = access.scope(user, TargetAssessment.objects.all(), unit_path="target__territory")
     return Evidence.objects.filter(
-        Q(actual__in=visible_actuals(user).values("pk")) | Q(task_report__in=visible_task_reports(user).values("pk"))
+        Q(actual__in=visible_actuals(user=user).values("pk")) | Q(task_report__in=visible_task_reports(user=user).values("pk"))
         | Q(assessment__in=assessments.values("pk"))
     )
 
 
-def visible_explanations(user) -> QuerySet[ExplanationRequest]:
+def visible_explanations(*, user: User) -> QuerySet[ExplanationRequest]:
     return access.scope(user, ExplanationRequest.objects.all(), unit_path="unit")
 
 
@@ -134,7 +137,7 @@ def visible_explanations(user) -> QuerySet[ExplanationRequest]:
 # Texts shown for figures
 
 
-def figure_text(record: Actual) -> str:
+def figure_text(*, record: Actual) -> str:
     """"2,41%", "1.250 hộ", "30/1.250 (2,4%)" — the figure as a Vietnamese reader writes it."""
     unit = record.indicator.get_measure_unit_display()
     sep = "" if record.indicator.measure_unit == MeasureUnit.PERCENT else " "
@@ -147,10 +150,10 @@ def figure_text(record: Actual) -> str:
 
 def typed_figure_text(*, indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None) -> str:
     """What the user typed, in the same words as `figure_text`."""
-    return figure_text(Actual(indicator=indicator, value=value, numerator=numerator, denominator=denominator))
+    return figure_text(record=Actual(indicator=indicator, value=value, numerator=numerator, denominator=denominator))
 
 
-def number_input(value: Decimal | None) -> str:
+def number_input(*, value: Decimal | None) -> str:
     """A stored number as the user would type it back ("1.500.000", "2,41")."""
     return format_number(value, 4) if value is not None else ""
 
@@ -159,7 +162,7 @@ def number_input(value: Decimal | None) -> str:
 # Records and their neighbours
 
 
-def horizon_covers(year: int) -> Q:
+def horizon_covers(*, year: int) -> Q:
     """Targets whose period (from the baseline year, else the start, else the end year) holds `year`.
 
     The same rule as services.validate_period_for_target, so every listed row can be entered.
@@ -170,13 +173,13 @@ def horizon_covers(year: int) -> Q:
     return Q(end_year__gte=year) & (first_is_baseline | first_is_start | first_is_end)
 
 
-def actual_for(user, *, target: Target, year: int, period: Period = YEARLY,
+def actual_for(*, user: User, target: Target, year: int, period: Period = YEARLY,
                unit: AdministrativeUnit | None = None, breakdown: str | None = None,
                standard: str | None = None) -> Actual | None:
     """The period's figure of the target's indicator and territory (or `unit`, its successor after
     a merger), of the whole or one option (`breakdown`; the target's own by default), under `standard`
     (by default the target's where it applies to the year, else the one in force), if the user may see it."""
-    figures = visible_actuals(user).filter(
+    figures = visible_actuals(user=user).filter(
         indicator_id=target.indicator_id, unit_id=(unit or target.territory).pk, year=year,
         period_kind=period.kind, period_number=period.number,
         breakdown=target.breakdown if breakdown is None else breakdown,
@@ -192,23 +195,23 @@ def actual_for(user, *, target: Target, year: int, period: Period = YEARLY,
     )
 
 
-def figures_by_standard(user, *, target: Target, unit: AdministrativeUnit, year: int, period: Period,
+def figures_by_standard(*, user: User, target: Target, unit: AdministrativeUnit, year: int, period: Period,
                         breakdown: str, standards: list[str]) -> dict[str, Actual]:
     """{standard: figure} of one period under each of `standards` (a year that takes two), as the user may see them."""
-    figures = visible_actuals(user).filter(
+    figures = visible_actuals(user=user).filter(
         indicator_id=target.indicator_id, unit_id=unit.pk, year=year, period_kind=period.kind,
         period_number=period.number, breakdown=breakdown, standard__in=standards,
     ).select_related("indicator")
     return {actual.standard: actual for actual in figures}
 
 
-def target_for_actual(user, actual: Actual) -> Target | None:
+def target_for_actual(*, user: User, actual: Actual) -> Target | None:
     """The target a figure is entered against: same indicator and territory, period holding its year;
     else a target of a unit that merged into the figure's unit before that year (its figures now count here)."""
     targets = (
-        visible_targets(user)
+        visible_targets(user=user)
         .filter(indicator_id=actual.indicator_id)
-        .filter(horizon_covers(actual.year))
+        .filter(horizon_covers(year=actual.year))
         .select_related("document", "indicator", "territory" + PARENTS)
         .prefetch_related("compare_units")
         # A figure of one option serves first the targets set on that option.
@@ -221,27 +224,27 @@ def target_for_actual(user, actual: Actual) -> Target | None:
                                                    path="territory")).first())
 
 
-def task_report_for(user, *, task: Task, agency, year: int, period: Period = YEARLY) -> TaskReport | None:
+def task_report_for(*, user: User, task: Task, agency, year: int, period: Period = YEARLY) -> TaskReport | None:
     return (
-        visible_task_reports(user)
+        visible_task_reports(user=user)
         .filter(task=task, agency=agency, year=year, period_kind=period.kind, period_number=period.number)
         .first()
     )
 
 
-def task_agencies(task: Task) -> list:
+def task_agencies(*, task: Task) -> list:
     """Lead first, then coordinating agencies (uses the prefetched coordinating agencies if any)."""
     agencies = [task.lead_agency] if task.lead_agency_id else []
     return agencies + [a for a in task.coordinating_agencies.all() if a.pk != task.lead_agency_id]
 
 
-def last_change(record) -> AuditEntry | None:
+def last_change(*, record) -> AuditEntry | None:
     """Who saved the record last, and when (for the edit-conflict notice)."""
     return audit_trail(record).first()
 
 
-def explanations_about(user, *, target: Target | None = None, task: Task | None = None) -> QuerySet[ExplanationRequest]:
-    requests = visible_explanations(user).select_related("requested_by", "answered_by")
+def explanations_about(*, user: User, target: Target | None = None, task: Task | None = None) -> QuerySet[ExplanationRequest]:
+    requests = visible_explanations(user=user).select_related("requested_by", "answered_by")
     if target is not None:
         return requests.filter(target=target).order_by("-requested_at")
     return requests.filter(task=task).order_by("-requested_at")
@@ -278,7 +281,7 @@ def _queue_keys(records: QuerySet, kind: str) -> QuerySet:
     )
 
 
-def review_queue(user, page_number: int | None) -> tuple[Page, list[QueueItem]]:
+def review_queue(*, user: User, page_number: int | None) -> tuple[Page, list[QueueItem]]:
     """One page of the submitted figures and task reports the user may approve or return, oldest first.
 
     Both kinds are ordered and sliced together in the database (a UNION of their keys), so a page
@@ -312,7 +315,7 @@ def review_queue(user, page_number: int | None) -> tuple[Page, list[QueueItem]]:
                 record=record,
                 title=f"{record.indicator.code} – {record.indicator.name}",
                 unit_name=record.unit.name,
-                summary=figure_text(record),
+                summary=figure_text(record=record),
                 url=reverse("actual_detail", args=[record.pk]),
                 breakdown=names.get(record.breakdown, record.breakdown) if record.breakdown else "",
             ))
@@ -338,10 +341,10 @@ class ExplanationRow:
     can_answer: bool
 
 
-def explanation_list(user, abilities: Abilities) -> list[ExplanationRow]:
+def explanation_list(*, user: User, abilities: Abilities) -> list[ExplanationRow]:
     """Requests in the user's territory, open ones first, newest first within each group."""
     requests = (
-        visible_explanations(user)
+        visible_explanations(user=user)
         .select_related(
             "requested_by", "answered_by", "target__indicator", "target__document",
             "task__document", "task__lead_agency", "unit" + PARENTS,
@@ -352,7 +355,7 @@ def explanation_list(user, abilities: Abilities) -> list[ExplanationRow]:
     )
     rows = []
     for request in requests:
-        agency_ids = {a.pk for a in task_agencies(request.task)} if request.task_id else None
+        agency_ids = {a.pk for a in task_agencies(task=request.task)} if request.task_id else None
         can_answer = not request.is_answered and abilities.can(Action.ANSWER_EXPLANATION, unit=request.unit, agency_ids=agency_ids)
         rows.append(ExplanationRow(request=request, can_answer=can_answer))
     return rows

@@ -29,7 +29,7 @@ class CascadeNode:
     children: list["CascadeNode"] = field(default_factory=list)
 
 
-def cascade_tree(root_number: str = ROOT_DOCUMENT_NUMBER) -> list[CascadeNode]:
+def cascade_tree(*, root_number: str = ROOT_DOCUMENT_NUMBER) -> list[CascadeNode]:
     """Documents that implement the root, directly or through others, as a tree (two queries).
 
     The cascade is a DAG; to show it as a tree each document hangs under its deepest basis
@@ -118,7 +118,7 @@ def issuers_with_documents() -> QuerySet[Agency]:
     return Agency.objects.filter(issued_documents__isnull=False).distinct().order_by("name")
 
 
-def task_tree(tasks: list[Task]) -> list[tuple[Task, int]]:
+def task_tree(*, tasks: list[Task]) -> list[tuple[Task, int]]:
     """Tasks in document order with their depth, parents before children."""
     children: dict[int | None, list[Task]] = defaultdict(list)
     for task in tasks:
@@ -134,7 +134,7 @@ def task_tree(tasks: list[Task]) -> list[tuple[Task, int]]:
     return ordered
 
 
-def document_detail(document_id: int) -> Document:
+def document_detail(*, document_id: int) -> Document:
     """The document with everything its page shows, prefetched."""
     tasks = Task.objects.select_related("lead_agency").prefetch_related(
         "coordinating_agencies",
@@ -184,7 +184,7 @@ def _by_relation(links: list[tuple[str, Document]], labels: dict) -> list[Relate
     return groups
 
 
-def related_documents(document: Document) -> tuple[list[RelatedGroup], list[RelatedGroup]]:
+def related_documents(*, document: Document) -> tuple[list[RelatedGroup], list[RelatedGroup]]:
     """The documents this one rests on, grouped by relation ("Căn cứ", "Thực hiện", "Thay thế",
     "Sửa đổi, bổ sung"), and those resting on it ("Được thực hiện bởi", "Bị thay thế bởi"...).
     Reads the links prefetched by document_detail."""
@@ -198,7 +198,7 @@ def related_documents(document: Document) -> tuple[list[RelatedGroup], list[Rela
     return above, below
 
 
-def agency_with_predecessors(agency: Agency) -> list[Agency]:
+def agency_with_predecessors(*, agency: Agency) -> list[Agency]:
     """The agency and every agency whose work passed to it, transitively (one query per generation)."""
     lineage = [agency]
     seen = {agency.pk}
@@ -214,7 +214,7 @@ def agency_with_predecessors(agency: Agency) -> list[Agency]:
     return lineage
 
 
-def tasks_for_agencies(agencies: list[Agency]) -> tuple[QuerySet[Task], QuerySet[Task]]:
+def tasks_for_agencies(*, agencies: list[Agency]) -> tuple[QuerySet[Task], QuerySet[Task]]:
     """Tasks the agencies lead, and tasks they coordinate."""
     base = Task.objects.select_related("document", "document__issuer", "lead_agency").order_by(
         "document__issued_on", "document__number", "position"
@@ -224,7 +224,7 @@ def tasks_for_agencies(agencies: list[Agency]) -> tuple[QuerySet[Task], QuerySet
     return led, coordinated
 
 
-def unit_ancestors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
+def unit_ancestors(*, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     ancestors = []
     current = unit.parent
     while current is not None:
@@ -233,10 +233,10 @@ def unit_ancestors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     return ancestors
 
 
-def documents_covering(unit: AdministrativeUnit) -> QuerySet[Document]:
+def documents_covering(*, unit: AdministrativeUnit) -> QuerySet[Document]:
     """Documents whose territory is the unit, one of its ancestors, or a unit it succeeded."""
     predecessor_ids = UnitSuccession.objects.filter(successor=unit).values_list("predecessor_id", flat=True)
-    territory_ids = [unit.pk] + [a.pk for a in unit_ancestors(unit)]
+    territory_ids = [unit.pk] + [a.pk for a in unit_ancestors(unit=unit)]
     return (
         Document.objects.filter(Q(territory_id__in=territory_ids) | Q(territory_id__in=predecessor_ids))
         .select_related("issuer", "territory")

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.contrib.auth.models import User
 
 from plans import access
 from plans.models import AdministrativeUnit, Role, UnitLevel
@@ -14,13 +15,13 @@ PAGE_ROLES = {Role.LEADER.value, Role.REVIEWER.value, Role.ADMIN.value}
 MAX_PER_RULE = 500
 
 
-def page_reach(user) -> access.Reach:
+def page_reach(*, user: User) -> access.Reach:
     """Where the user may check data quality: their leader, reviewer and admin memberships."""
     return access.reach(user, PAGE_ROLES)
 
 
-def home_units(user) -> list[AdministrativeUnit]:
-    user_reach = page_reach(user)
+def home_units(*, user: User) -> list[AdministrativeUnit]:
+    user_reach = page_reach(user=user)
     if user_reach.everywhere:
         return list(AdministrativeUnit.objects.filter(level=UnitLevel.NATION))
     ids = user.memberships.filter(role__in=PAGE_ROLES).values_list("unit_id", flat=True)
@@ -42,13 +43,13 @@ class RuleFindings:
     total: int = 0
 
 
-def figure_url(finding: QualityFinding, *, below: bool = False) -> str:
+def figure_url(*, finding: QualityFinding, below: bool = False) -> str:
     """The comparison page where the figure sits: among its neighbours, or (below) above its own units."""
     around = finding.unit_id if below or finding.unit.parent_id is None else finding.unit.parent_id
     return f"{reverse('dashboard_compare', args=[finding.indicator_id])}?nam={finding.year}&dia_ban={around}"
 
 
-def findings_by_rule(user, *, territory: AdministrativeUnit, year: int) -> list[RuleFindings]:
+def findings_by_rule(*, user: User, territory: AdministrativeUnit, year: int) -> list[RuleFindings]:
     """The stored findings of the territory's subtree for the year, in the user's reach, per rule."""
     rows: QuerySet = access.scope(
         user, QualityFinding.objects.filter(subtree_q(territory, "unit"), year=year)
@@ -58,20 +59,20 @@ def findings_by_rule(user, *, territory: AdministrativeUnit, year: int) -> list[
         group = groups.setdefault(finding.rule_id, RuleFindings(finding.rule))
         group.total += 1
         if len(group.findings) < MAX_PER_RULE:
-            finding.url = figure_url(finding)
-            finding.below_url = figure_url(finding, below=True) if finding.children_count is not None else ""
+            finding.url = figure_url(finding=finding)
+            finding.below_url = figure_url(finding=finding, below=True) if finding.children_count is not None else ""
             group.findings.append(finding)
     return list(groups.values())
 
 
-def flagged_units(comparison) -> set[int]:
+def flagged_units(*, comparison) -> set[int]:
     """The units of a comparison page (its rows and its parent) whose figure of the year is to check."""
     unit_ids = [row.unit.pk for row in comparison.rows] + [comparison.parent.pk]
     year = comparison.options.year
     return {u for _i, u, _y in flagged(indicator_ids=[comparison.indicator.pk], unit_ids=unit_ids, years=[year])}
 
 
-def flagged_years(detail) -> set[int]:
+def flagged_years(*, detail) -> set[int]:
     """The years of a target page's table whose figure (the territory's, or its successor's) is to check."""
     target = detail.target
     if not target.indicator_id or not detail.rows:
