@@ -22,7 +22,7 @@ from django.urls import reverse
 from bench import report, server
 from households import synthetic
 from households.models import Household, PovertyStandard
-from households.services import recompute_register
+from households.recompute import recompute_register
 from plans.models import AdministrativeUnit, AdminMap, Membership, Role, UnitLevel
 
 HOUSEHOLDS = int(os.environ.get("BENCH_HOUSEHOLDS", "2500000"))

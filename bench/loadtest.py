@@ -449,7 +449,7 @@ def verify(prepared: Prepared, since) -> tuple[int, int, int, int]:
     from django.db.models import Q, Sum
 
     from indicators.models import Actual
-    from plans.models import AuditEntry
+    from review.models import AuditEntry
 
     entries = AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Actual), at__gte=since)
     officers = entries.filter(user_id__in=prepared.officer_ids)

@@ -15,14 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
-from indicators import assessments, audit_history, dashboards
+from dashboards.scope import dashboard_targets, has_territory
+from indicators import assessments
+from review import audit_history
 from indicators.forms import EvidenceField, ReturnForm, add_service_errors
 from indicators.models import AssessmentVerdict, Target, TargetAssessment, TargetKind
 from indicators.view_helpers import EDITABLE, message_errors, run_step
 from plans import access
 from plans.access import Action
-from plans.models import ReviewStatus
-from plans.workflow import EditConflict
+from review.models import ReviewStatus
+from review.workflow import EditConflict
 
 
 class AssessmentForm(forms.Form):
@@ -43,9 +45,9 @@ class AssessmentForm(forms.Form):
 
 
 def _target(request: HttpRequest, target_id: int) -> Target:
-    if not dashboards.has_territory(request.user):
+    if not has_territory(user=request.user):
         raise PermissionDenied(_("Bạn chưa được phân công địa bàn nào."))
-    targets = dashboards.dashboard_targets(request.user).filter(kind=TargetKind.QUALITATIVE)
+    targets = dashboard_targets(user=request.user).filter(kind=TargetKind.QUALITATIVE)
     return get_object_or_404(targets.select_related("document__issuer", "territory"), pk=target_id)
 
 

@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
-from indicators.models import AssessmentVerdict, Evidence, Target, TargetAssessment, TargetKind
+from indicators.models import AssessmentVerdict, Target, TargetAssessment, TargetKind
+from review.models import Evidence
 from indicators.services import save_first, validate_evidence
-from plans import workflow
+from review import workflow
 from plans.access import Action, require
-from plans.models import ReviewStatus
+from review.models import ReviewStatus
 
 
 def latest_approved(target: Target, *, as_of_year: int) -> TargetAssessment | None:
@@ -45,15 +47,16 @@ def assessments_of(target: Target) -> QuerySet[TargetAssessment]:
 def _check(*, target: Target, year: int, verdict: str, narrative: str) -> None:
     errors = {}
     if target.kind != TargetKind.QUALITATIVE:
-        raise ValidationError("Chỉ chỉ tiêu định tính mới được đánh giá bằng nhận xét; chỉ tiêu này đánh giá theo số liệu.")
+        raise ValidationError(_("Chỉ chỉ tiêu định tính mới được đánh giá bằng nhận xét; chỉ tiêu này đánh giá theo số liệu."))
     first = target.start_year or target.end_year
     if not (first <= year <= target.end_year + 1):
-        errors["year"] = f"Năm {year} nằm ngoài thời hạn của chỉ tiêu ({first}–{target.end_year})."
+        errors["year"] = (_("Năm %(year)s nằm ngoài thời hạn của chỉ tiêu (%(first)s–%(last)s).")
+                          % {"year": year, "first": first, "last": target.end_year})
     if verdict not in AssessmentVerdict.values:
         labels = ", ".join(f"“{label}”" for label in AssessmentVerdict.labels)
-        errors["verdict"] = f"Chọn kết quả: {labels}."
+        errors["verdict"] = _("Chọn kết quả: %(labels)s.") % {"labels": labels}
     if not narrative.strip():
-        errors["narrative"] = "Hãy ghi nhận xét và căn cứ đánh giá (kết quả cụ thể, văn bản, số liệu dẫn chứng)."
+        errors["narrative"] = _("Hãy ghi nhận xét và căn cứ đánh giá (kết quả cụ thể, văn bản, số liệu dẫn chứng).")
     if errors:
         raise ValidationError(errors)
 
@@ -103,7 +106,7 @@ def _step(user, assessment: TargetAssessment, action: Action, change, audit_acti
 
 def _refuse_own(user, assessment: TargetAssessment) -> None:
     if assessment.created_by_id == user.pk and not user.is_superuser:
-        raise PermissionDenied("Không tự duyệt đánh giá do mình nhập.")
+        raise PermissionDenied(_("Không tự duyệt đánh giá do mình nhập."))
 
 
 @transaction.atomic
@@ -137,7 +140,7 @@ def attach_evidence(*, user, assessment: TargetAssessment, upload: UploadedFile)
     require(user, Action.ENTER, unit=assessment.target.territory)
     validate_evidence(upload)
     if assessment.status == ReviewStatus.APPROVED:
-        raise ValidationError({"evidence": "Đánh giá đã duyệt đã khóa; hãy sửa (kèm lý do) rồi đính kèm minh chứng."})
+        raise ValidationError({"evidence": _("Đánh giá đã duyệt đã khóa; hãy sửa (kèm lý do) rồi đính kèm minh chứng.")})
     evidence = Evidence(assessment=assessment, original_name=upload.name[:255], size=upload.size, uploaded_by=user)
     evidence.file.save(upload.name, upload, save=False)
     evidence.save()

@@ -28,7 +28,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from plans.models import AdministrativeUnit, ReportingPeriod, UnitSuccession
+from plans.models import AdministrativeUnit, UnitSuccession
+from review.models import ReportingPeriod
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdAccessLog, HouseholdReview, RegisterStat
 from indicators import rollups
-from indicators.models import Actual, ActualSource, Evidence, PeriodKind
-from plans import workflow
+from indicators.models import Actual, ActualSource, PeriodKind
+from review.models import Evidence
+from review import workflow
 from plans.access import predecessor_unit_ids
-from plans.models import AdministrativeUnit, AuditEntry, ReviewStatus, UnitLevel
+from plans.models import AdministrativeUnit, UnitLevel
+from review.models import AuditEntry, ReviewStatus
 
 DEMO_SOURCES = (ActualSource.ILLUSTRATIVE, ActualSource.SYNTHETIC)
 REPLACE_ACTION = "replace_demo"
@@ -64,15 +67,16 @@ class UnitNotFound(ValueError):
 
 def parse_unit(reference: str) -> AdministrativeUnit:
     """"CODE@MAP" (92@34, 93@63) or a code of its own ("VN", a region's code)."""
-    code, _, admin_map = reference.strip().partition("@")
+    code, _at, admin_map = reference.strip().partition("@")
     units = AdministrativeUnit.objects.filter(code=code.strip())
     if admin_map:
         units = units.filter(admin_map=admin_map.strip())
     found = list(units[:2])
     if len(found) != 1:
         raise UnitNotFound(
-            f"Không tìm thấy địa bàn “{reference}” (ghi MÃ@BẢN_ĐỒ, ví dụ 92@34 hoặc 93@63)." if not found
-            else f"Mã “{reference}” có trên cả hai bản đồ: ghi thêm @34 hoặc @63."
+            _("Không tìm thấy địa bàn “%(reference)s” (ghi MÃ@BẢN_ĐỒ, ví dụ 92@34 hoặc 93@63).")
+            % {"reference": reference} if not found
+            else _("Mã “%(reference)s” có trên cả hai bản đồ: ghi thêm @34 hoặc @63.") % {"reference": reference}
         )
     return found[0]
 
@@ -181,7 +185,7 @@ def _remove_households(unit_ids: set[int] | None, years: list[int] | None, resul
 def _refresh_register(register_years: set[int], unit_ids: set[int] | None) -> int:
     """The register's figures of the years whose reviews went: recomputed from the households left,
     or, for a year with none left, its RegisterStat rows removed. Returns the rows removed."""
-    from households.services import recompute_register  # households.services imports the roll-ups too
+    from households.recompute import recompute_register  # households.recompute imports the roll-ups too
 
     removed = 0
     left = set(HouseholdReview.objects.filter(year__in=register_years).values_list("year", flat=True).order_by().distinct())

@@ -10,6 +10,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.widgets import Widget
 
@@ -31,20 +32,21 @@ class DimensionWidget(Widget):
     def clean(self, value, row=None, **kwargs):
         code = _text(value)
         if not code:
-            raise ValueError("Không được để trống.")
+            raise ValueError(_("Không được để trống."))
         if not SLUG.fullmatch(code) or len(code) > 40:
             raise ValueError(
-                f"Mã “{code}” không hợp lệ: chỉ dùng chữ không dấu, số và dấu gạch ngang, tối đa 40 ký tự "
-                "(ví dụ khu-vuc)."
+                _("Mã “%(code)s” không hợp lệ: chỉ dùng chữ không dấu, số và dấu gạch ngang, tối đa 40 ký tự "
+                  "(ví dụ khu-vuc).") % {"code": code}
             )
         dimension = Dimension.objects.filter(code=code).first()
         if dimension is not None:
             return dimension
         name = _text((row or {}).get(DIMENSION_NAME))
         if not name:
-            raise ValueError(f"Chiều phân tổ mới “{code}” cần có tên (cột “{DIMENSION_NAME}”).")
+            raise ValueError(_("Chiều phân tổ mới “%(code)s” cần có tên (cột “%(column)s”).")
+                             % {"code": code, "column": DIMENSION_NAME})
         if len(name) > 200:
-            raise ValueError("Tên chiều phân tổ dài quá 200 ký tự.")
+            raise ValueError(_("Tên chiều phân tổ dài quá 200 ký tự."))
         position = (Dimension.objects.aggregate(last=Max("position"))["last"] or 0) + 1
         return Dimension.objects.create(code=code, name=name, position=position)
 
@@ -56,7 +58,7 @@ class PositionWidget(WholeNumberWidget):
     def clean(self, value, row=None, **kwargs):
         number = super().clean(value, row, **kwargs)
         if number is not None and not 0 <= number <= 32767:
-            raise ValueError("Thứ tự phải từ 0 đến 32767.")
+            raise ValueError(_("Thứ tự phải từ 0 đến 32767."))
         return 0 if number is None else number
 
 
@@ -89,15 +91,17 @@ class DimensionOptionResource(WorkbookResource):
         if original_dimension_id is not None and instance.dimension_id != original_dimension_id:
             before = Dimension.objects.get(pk=original_dimension_id)
             errors["dimension"] = (
-                f"Nhóm phân tổ “{instance.code}” đã thuộc chiều “{before.name}” ({before.code}); không chuyển "
-                "sang chiều khác được (số liệu đã phân tổ theo nhóm này sẽ đổi nghĩa). Hãy tạo nhóm mã mới."
+                _("Nhóm phân tổ “%(code)s” đã thuộc chiều “%(dimension)s” (%(dimension_code)s); không chuyển sang chiều "
+                  "khác được (số liệu đã phân tổ theo nhóm này sẽ đổi nghĩa). Hãy tạo nhóm mã mới.")
+                % {"code": instance.code, "dimension": before.name, "dimension_code": before.code}
             )
         name = _text(row.get(DIMENSION_NAME))
         if instance.dimension_id and name:
             code = instance.dimension.code
             seen = self._names.setdefault(code, name)
             if seen != name:
-                errors["dimension_name"] = f"Chiều phân tổ “{code}” đã có tên “{seen}” ở dòng trên; mỗi chiều chỉ một tên."
+                errors["dimension_name"] = (_("Chiều phân tổ “%(code)s” đã có tên “%(seen)s” ở dòng trên; mỗi chiều chỉ một tên.")
+                                            % {"code": code, "seen": seen})
             elif instance.dimension.name != name:
                 instance.dimension.name = name[:200]
                 instance._rename_dimension = True

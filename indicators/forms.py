@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from indicators import breakdowns, selectors, services
-from plans.models import ProgressState
+from review.models import ProgressState
 from plans.text import parse_number
 
 DATE_FORMAT = "%d/%m/%Y"

@@ -31,6 +31,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators import standard_breaks
 from indicators.evaluation import Evaluation, EvaluationStatus, evaluate
@@ -245,7 +246,7 @@ def judge_group(target: Target, plan: GroupPlan, points: dict, *, as_of_year: in
 def _judge(target: Target, plan: GroupPlan, points: dict, as_of_year: int, today: date) -> GroupResult:
     members = _counted(target, plan)
     if not members:  # an empty list says nothing: "0 xã thoát" would read as a failure
-        evaluation = Evaluation(Status.NO_DATA, None, "Nhóm chưa có đơn vị nào thuộc địa bàn của chỉ tiêu")
+        evaluation = Evaluation(Status.NO_DATA, None, _("Nhóm chưa có đơn vị nào thuộc địa bàn của chỉ tiêu"))
         return GroupResult(target, evaluation, [], {}, "")
     if target.group_judgement in (GroupJudgement.MEMBERS_LEFT, GroupJudgement.MEMBERS_REMAINING):
         return _membership(target, members, plan, as_of_year=as_of_year, today=today)
@@ -261,7 +262,7 @@ def _judge(target: Target, plan: GroupPlan, points: dict, as_of_year: int, today
                 result.figures[year] = figure
     note = _carry_note(results, target)
     if not results:
-        evaluation = Evaluation(Status.NO_DATA, None, "Nhóm không có đơn vị nào thuộc địa bàn và kỳ của chỉ tiêu")
+        evaluation = Evaluation(Status.NO_DATA, None, _("Nhóm không có đơn vị nào thuộc địa bàn và kỳ của chỉ tiêu"))
         return GroupResult(target, evaluation, results, {}, note)
     if target.group_judgement == GroupJudgement.EACH_MEMBER:
         return _each_member(target, results, as_of_year, note)
@@ -295,10 +296,10 @@ def _each_member(target: Target, results: list[MemberResult], as_of_year: int, n
     statuses = [r.evaluation.status for r in results]
     status = next(s for s in WORST_FIRST if s in statuses)
     met = sum(1 for s in statuses if s in (Status.ACHIEVED, Status.ON_TRACK))
-    text = f"{met}/{len(results)} đơn vị đạt hoặc đúng tiến độ"
+    text = _("%(met)s/%(count)s đơn vị đạt hoặc đúng tiến độ") % {"met": met, "count": len(results)}
     behind = [r.unit.name for r in results if r.evaluation.status not in (Status.ACHIEVED, Status.ON_TRACK)]
     if behind:
-        text += "; chưa đạt hoặc chưa có số liệu: " + ", ".join(behind)
+        text += _("; chưa đạt hoặc chưa có số liệu: %(units)s") % {"units": ", ".join(behind)}
     figures = [f for r in results for f in r.figures.values()]
     return GroupResult(target, Evaluation(status, Decimal(met), text), results, {}, note, **_flags(figures))
 
@@ -333,9 +334,10 @@ def _aggregate(target: Target, results: list[MemberResult], plan: GroupPlan, poi
     evaluation = _judge_series(target, pooled, as_of_year)
     extra = []
     if means:
-        extra.append("có năm tính bình quân giản đơn vì thiếu tử số, mẫu số")
+        extra.append(_("có năm tính bình quân giản đơn vì thiếu tử số, mẫu số"))
     if not values and missing_last:
-        extra.append("thiếu số liệu của " + ", ".join(missing_last[:5]) + ("..." if len(missing_last) > 5 else ""))
+        extra.append(_("thiếu số liệu của %(units)s")
+                     % {"units": ", ".join(missing_last[:5]) + ("..." if len(missing_last) > 5 else "")})
     if extra:
         evaluation = Evaluation(evaluation.status, evaluation.value, f"{evaluation.explanation} ({'; '.join(extra)})",
                                 evaluation.year)
@@ -380,9 +382,13 @@ def _membership(target: Target, members: list[UnitGroupMember], plan: GroupPlan,
     evaluation = evaluate(target, values, as_of_year=as_of_year, direction=better, reached_on=reached_on)
     if partial and evaluation.status == Status.MISSED and evaluation.year == today.year:
         evaluation = Evaluation(Status.AT_RISK, evaluation.value,
-                                f"{evaluation.explanation} (năm {today.year} chưa kết thúc)", evaluation.year)
-    what = "ra khỏi nhóm" if leaving else "còn trong nhóm"
-    basis = f"Tính từ danh sách nhóm: {len(base)} đơn vị đầu kỳ; số đơn vị {what} đến cuối mỗi năm."
+                                _("%(explanation)s (năm %(year)s chưa kết thúc)")
+                                % {"explanation": evaluation.explanation, "year": today.year}, evaluation.year)
+    if leaving:
+        basis = _("Tính từ danh sách nhóm: %(count)s đơn vị đầu kỳ; số đơn vị ra khỏi nhóm đến cuối mỗi năm.")
+    else:
+        basis = _("Tính từ danh sách nhóm: %(count)s đơn vị đầu kỳ; số đơn vị còn trong nhóm đến cuối mỗi năm.")
+    basis %= {"count": len(base)}
     results = [MemberResult(m) for m in members]
     return GroupResult(target, evaluation, results, values, basis_note=basis)
 
@@ -394,8 +400,9 @@ def _carry_note(results: list[MemberResult], target: Target) -> str:
         return ""
     first = min(_last_own_year(r.unit) for r in carried) + 1
     names = ", ".join(r.unit.name for r in carried[:5]) + ("..." if len(carried) > 5 else "")
-    return (
-        f"{names} không còn từ ngày {carried[0].unit.valid_to:%d/%m/%Y}: số liệu từ năm {first} là của các đơn vị "
-        f"nhận địa bàn ({sum(len(r.stand_ins) for r in carried)} đơn vị), tính cả phần địa bàn ngoài nhóm nếu có."
-    )
+    return _(
+        "%(units)s không còn từ ngày %(date)s: số liệu từ năm %(first)s là của các đơn vị nhận địa bàn "
+        "(%(count)s đơn vị), tính cả phần địa bàn ngoài nhóm nếu có."
+    ) % {"units": names, "date": format(carried[0].unit.valid_to, "%d/%m/%Y"), "first": first,
+         "count": sum(len(r.stand_ins) for r in carried)}
 

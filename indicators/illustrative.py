@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from indicators.models import Aggregation, Direction, Indicator, MeasureUnit
-from plans.models import AdminMap, AdministrativeUnit, ReviewStatus, UnitLevel
+from plans.models import AdminMap, AdministrativeUnit, UnitLevel
+from review.models import ReviewStatus
 
 FIRST_YEAR, LAST_YEAR = 2020, 2026
 LEGACY_LAST_YEAR = 2024  # the last year-end before the 1/7/2025 merger

@@ -1,6 +1,7 @@
 """Plan-workbook sheets for the indicator catalogue and targets."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
 
@@ -24,9 +25,9 @@ from indicators.models import (
     Target,
     TargetKind,
 )
-from plans.workflow import record_audit, snapshot
+from review.workflow import record_audit, snapshot
 from plans.group_resources import UnitGroupWidget
-from plans.models import ReviewStatus
+from review.models import ReviewStatus
 from plans.resources import DOCUMENT_COLUMN, ISSUER_COLUMN, MAP_COLUMN, WholeNumberWidget, WorkbookResource
 from plans.widgets import (
     REF_SEPARATOR,
@@ -50,7 +51,7 @@ class IndicatorWidget(ForeignKeyWidget):
         try:
             return super().clean(str(value or "").strip(), row, **kwargs)
         except Indicator.DoesNotExist:
-            raise ValueError(f"Không có chỉ số mã “{value}” (xem sheet chỉ số).") from None
+            raise ValueError(_("Không có chỉ số mã “%(value)s” (xem sheet chỉ số).") % {"value": value}) from None
 
 
 class CodeWidget(Widget):
@@ -74,7 +75,7 @@ class YesNoWidget(Widget):
             return True
         if text in self.NO:
             return False
-        raise ValueError(f"“{value}” không hợp lệ: ghi “Có” hoặc “Không”.")
+        raise ValueError(_("“%(value)s” không hợp lệ: ghi “Có” hoặc “Không”.") % {"value": value})
 
     def render(self, value, obj=None, **kwargs):
         return "Có" if value else "Không"
@@ -94,7 +95,8 @@ class DimensionListWidget(ManyToManyWidget):
         unknown = [code for code in codes if code not in found]
         if unknown:
             raise ValueError(
-                f"Không có chiều phân tổ mã {', '.join(f'“{c}”' for c in unknown)} (xem sheet “Chiều phân tổ”)."
+                _("Không có chiều phân tổ mã %(codes)s (xem sheet “Chiều phân tổ”).")
+                % {"codes": ', '.join(f'“{c}”' for c in unknown)}
             )
         return Dimension.objects.filter(code__in=codes)
 
@@ -146,12 +148,13 @@ class TargetReferenceWidget(Widget):
         ref = str(value or "").strip()
         if not ref:
             return None
-        number, issuer_code, code = split_reference(ref, "chỉ tiêu")
+        number, issuer_code, code = split_reference(ref, _("chỉ tiêu"))
         document = find_document(number, issuer_code)
         try:
             return Target.objects.get(document=document, code=code)
         except Target.DoesNotExist:
-            raise ValueError(f"Văn bản {number} không có chỉ tiêu mã “{code}”.") from None
+            raise ValueError(_("Văn bản %(number)s không có chỉ tiêu mã “%(code)s”.")
+                             % {"number": number, "code": code}) from None
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -235,7 +238,7 @@ class TargetResource(WorkbookResource):
             if instance.kind == TargetKind.QUALITATIVE:
                 instance.unit = MeasureUnit.YES_NO  # a qualitative target has no unit of its own
             else:
-                errors["unit"] = [ValidationError("Không được để trống.")]
+                errors["unit"] = [ValidationError(_("Không được để trống."))]
         if not errors.keys() & {"indicator", "kind", "unit", "unit_group", "group_judgement"}:
             for name, message in target_problems(instance).items():
                 errors.setdefault(name, []).append(ValidationError(message))
@@ -287,7 +290,7 @@ class ImportStatusWidget(ChoiceLabelWidget):
         status = super().clean(value, row, **kwargs) or DEFAULT_IMPORT_STATUS
         if status not in IMPORT_STATUSES:
             allowed = ", ".join(f"“{ReviewStatus(s).label}”" for s in IMPORT_STATUSES)
-            raise ValueError(f"Số liệu nhập từ tệp chỉ có trạng thái {allowed}.")
+            raise ValueError(_("Số liệu nhập từ tệp chỉ có trạng thái %(allowed)s.") % {"allowed": allowed})
         return status
 
 
@@ -306,15 +309,16 @@ def period_error(kind: str, number: int) -> str | None:
     """The Vietnamese message when the period number does not fit the period kind."""
     if number in PERIOD_NUMBERS.get(kind, ()):
         return None
-    allowed = {PeriodKind.YEAR: "0 (hoặc để trống)", PeriodKind.HALF: "1 hoặc 2", PeriodKind.QUARTER: "1, 2, 3 hoặc 4"}
-    return f"Số kỳ {number} không hợp với kỳ “{PeriodKind(kind).label}”: dùng {allowed[kind]}."
+    allowed = {PeriodKind.YEAR: _("0 (hoặc để trống)"), PeriodKind.HALF: _("1 hoặc 2"), PeriodKind.QUARTER: _("1, 2, 3 hoặc 4")}
+    return (_("Số kỳ %(number)s không hợp với kỳ “%(label)s”: dùng %(allowed)s.")
+            % {"number": number, "label": PeriodKind(kind).label, "allowed": allowed[kind]})
 
 
 class ActualResource(WorkbookResource):
     """Reported figures keyed by indicator code, unit code and map, and period.
 
     This is the row-by-row path (the admin, small sheets); large sheets go through
-    indicators.bulk_actuals, which reads the same columns.
+    exchange.workbook.bulk_actuals, which reads the same columns.
     """
 
     indicator = fields.Field(attribute="indicator", column_name="Mã chỉ số", widget=IndicatorWidget())

@@ -11,31 +11,25 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common import uploads
 from indicators import closures, demo_data
 from indicators.breakdowns import breakdown_error
 from indicators.poverty_standards import standard_for_figure
-from indicators.models import (
-    Actual,
-    ActualSource,
-    Evidence,
-    ExplanationRequest,
-    Indicator,
-    MeasureUnit,
-    PeriodKind,
-    Target,
-)
-from plans import workflow
+from indicators.models import Actual, ActualSource, Indicator, MeasureUnit, PeriodKind, Target
+from review.models import Evidence, ExplanationRequest
+from review import workflow
 from plans.access import Action, require
-from plans.models import AdministrativeUnit, ReviewedRecord, ReviewStatus, Task, TaskReport
-from plans.workflow import EditConflict
+from plans.models import AdministrativeUnit, Task
+from review.models import ReviewedRecord, ReviewStatus, TaskReport
+from review.workflow import EditConflict
 
 COUNT_UNITS = {
     MeasureUnit.HOUSEHOLDS, MeasureUnit.PERSONS, MeasureUnit.WORKERS,
     MeasureUnit.COMMUNES, MeasureUnit.VILLAGES, MeasureUnit.DISTRICTS,
 }
-RATE_UNITS = {MeasureUnit.PERCENT}
+BOUNDED_PERCENT_UNITS = {MeasureUnit.PERCENT}  # values must lie within 0–100
 
 MAX_EVIDENCE_BYTES = uploads.MAX_EVIDENCE_BYTES
 
@@ -49,29 +43,29 @@ def validate_figure(
     errors: dict[str, str] = {}
     if value is None and (numerator is None or denominator is None):
         if numerator is not None or denominator is not None:
-            errors["denominator" if denominator is None else "numerator"] = "Nhập cả tử số và mẫu số, hoặc chỉ nhập giá trị."
+            errors["denominator" if denominator is None else "numerator"] = _("Nhập cả tử số và mẫu số, hoặc chỉ nhập giá trị.")
         else:
-            errors["value"] = "Nhập giá trị, hoặc tử số và mẫu số."
+            errors["value"] = _("Nhập giá trị, hoặc tử số và mẫu số.")
     if value is not None and (numerator is not None or denominator is not None) and not with_fraction:
-        errors["value"] = "Nhập giá trị, hoặc tử số và mẫu số, không nhập cả hai."
+        errors["value"] = _("Nhập giá trị, hoặc tử số và mẫu số, không nhập cả hai.")
     elif value is not None and (numerator is None) != (denominator is None):
-        errors["denominator" if denominator is None else "numerator"] = "Nhập cả tử số và mẫu số cùng tỷ lệ công bố."
+        errors["denominator" if denominator is None else "numerator"] = _("Nhập cả tử số và mẫu số cùng tỷ lệ công bố.")
     elif value is not None:
-        if indicator.measure_unit in RATE_UNITS and not (Decimal(0) <= value <= Decimal(100)):
-            errors["value"] = "Tỷ lệ phải nằm trong khoảng 0–100%."
+        if indicator.measure_unit in BOUNDED_PERCENT_UNITS and not (Decimal(0) <= value <= Decimal(100)):
+            errors["value"] = _("Tỷ lệ phải nằm trong khoảng 0–100%.")
         elif indicator.measure_unit in COUNT_UNITS and (value < 0 or value != value.to_integral_value()):
-            errors["value"] = "Số lượng phải là số nguyên không âm (ví dụ 1.250)."
+            errors["value"] = _("Số lượng phải là số nguyên không âm (ví dụ 1.250).")
         elif indicator.measure_unit == MeasureUnit.YES_NO and value not in (Decimal(0), Decimal(1)):
-            errors["value"] = "Chỉ nhập 1 (có) hoặc 0 (không)."
+            errors["value"] = _("Chỉ nhập 1 (có) hoặc 0 (không).")
     if numerator is not None and denominator is not None:
         if denominator <= 0:
-            errors["denominator"] = "Mẫu số phải lớn hơn 0."
+            errors["denominator"] = _("Mẫu số phải lớn hơn 0.")
         elif numerator < 0 or numerator != numerator.to_integral_value():
-            errors["numerator"] = "Tử số phải là số nguyên không âm."
+            errors["numerator"] = _("Tử số phải là số nguyên không âm.")
         elif numerator > denominator:
-            errors["numerator"] = "Tử số không được lớn hơn mẫu số."
+            errors["numerator"] = _("Tử số không được lớn hơn mẫu số.")
         if denominator != denominator.to_integral_value():
-            errors["denominator"] = "Mẫu số phải là số nguyên."
+            errors["denominator"] = _("Mẫu số phải là số nguyên.")
     if errors:
         raise ValidationError(errors)
 
@@ -91,7 +85,8 @@ def validate_period_for_target(target: Target, year: int) -> None:
     first = target.baseline_year or target.start_year or target.end_year
     if not (first <= year <= target.end_year):
         raise ValidationError(
-            {"year": f"Năm {year} nằm ngoài thời hạn của chỉ tiêu ({first}–{target.end_year})."}
+            {"year": _("Năm %(year)s nằm ngoài thời hạn của chỉ tiêu (%(first)s–%(last)s).")
+             % {"year": year, "first": first, "last": target.end_year}}
         )
 
 
@@ -184,7 +179,7 @@ def _transition(user, record, action: Action, change, audit_action: str, *, unit
 
 def _refuse_own_review(user, record) -> None:
     if record.created_by_id == user.pk and not user.is_superuser:
-        raise PermissionDenied("Không tự duyệt số liệu do mình nhập.")
+        raise PermissionDenied(_("Không tự duyệt số liệu do mình nhập."))
 
 
 @transaction.atomic
@@ -241,7 +236,7 @@ def attach_evidence(*, user, upload: UploadedFile, actual: Actual | None = None,
         require(user, Action.ENTER, unit=task_unit(task_report.task), agency_ids={task_report.agency_id})
     validate_evidence(upload)
     if (actual or task_report).status == ReviewStatus.APPROVED:
-        raise ValidationError({"evidence": "Bản ghi đã duyệt đã khóa; hãy sửa (kèm lý do) rồi đính kèm minh chứng."})
+        raise ValidationError({"evidence": _("Bản ghi đã duyệt đã khóa; hãy sửa (kèm lý do) rồi đính kèm minh chứng.")})
     evidence = Evidence(actual=actual, task_report=task_report, original_name=upload.name[:255], size=upload.size, uploaded_by=user)
     evidence.file.save(upload.name, upload, save=False)
     evidence.save()
@@ -273,14 +268,14 @@ def save_task_report(
     action = Action.CORRECT if report and report.status == ReviewStatus.APPROVED else Action.ENTER
     require(user, action, unit=task_unit(task), agency_ids={agency.pk})
     if agency.pk not in task_agency_ids(task):
-        raise ValidationError({"agency": "Cơ quan này không chủ trì hay phối hợp nhiệm vụ."})
+        raise ValidationError({"agency": _("Cơ quan này không chủ trì hay phối hợp nhiệm vụ.")})
     errors = {}
     if not (0 <= percent_done <= 100):
-        errors["percent_done"] = "Phần trăm hoàn thành phải trong khoảng 0–100."
+        errors["percent_done"] = _("Phần trăm hoàn thành phải trong khoảng 0–100.")
     if progress == "completed" and (completed_on is None or percent_done != 100):
-        errors["completed_on"] = "Nhiệm vụ đã hoàn thành cần ngày hoàn thành và 100%."
+        errors["completed_on"] = _("Nhiệm vụ đã hoàn thành cần ngày hoàn thành và 100%.")
     if not narrative.strip():
-        errors["narrative"] = "Hãy mô tả kết quả thực hiện."
+        errors["narrative"] = _("Hãy mô tả kết quả thực hiện.")
     if errors:
         raise ValidationError(errors)
     content = {"progress": progress, "percent_done": percent_done, "narrative": narrative.strip(), "completed_on": completed_on}
@@ -324,7 +319,7 @@ def request_explanation(*, user, question: str, target: Target | None = None, ta
     unit = target.territory if target is not None else task_unit(task)
     require(user, Action.REQUEST_EXPLANATION, unit=unit)
     if not question.strip():
-        raise ValidationError({"question": "Hãy nêu nội dung cần giải trình."})
+        raise ValidationError({"question": _("Hãy nêu nội dung cần giải trình.")})
     request = ExplanationRequest(target=target, task=task, unit=unit, question=question.strip(), requested_by=user, due_on=due_on)
     request.full_clean()
     request.save()
@@ -337,9 +332,9 @@ def answer_explanation(*, user, request: ExplanationRequest, answer: str) -> Exp
     agency_ids = task_agency_ids(request.task) if request.task_id else None
     require(user, Action.ANSWER_EXPLANATION, unit=request.unit, agency_ids=agency_ids)
     if request.is_answered:
-        raise ValidationError("Yêu cầu này đã được giải trình.")
+        raise ValidationError(_("Yêu cầu này đã được giải trình."))
     if not answer.strip():
-        raise ValidationError({"answer": "Hãy nhập nội dung giải trình."})
+        raise ValidationError({"answer": _("Hãy nhập nội dung giải trình.")})
     request.answer, request.answered_by, request.answered_at = answer.strip(), user, timezone.now()
     request.save()
     return request

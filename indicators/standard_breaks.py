@@ -18,10 +18,11 @@ different things: the difference is no decrease or increase. Before a target is 
 import copy
 from dataclasses import dataclass, field, replace
 
-from indicators.models import TargetKind
-from indicators.poverty_standards import short_name
+from django.utils.translation import gettext as _
 
-INCOMPARABLE = "không so sánh được qua hai chuẩn nghèo"  # fixed Vietnamese, as the evaluation's texts
+from indicators.models import TargetKind
+from indicators.poverty_standards import display_name
+
 CHANGE_KINDS = {TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE, TargetKind.MULTIPLE}
 
 
@@ -58,7 +59,7 @@ def _window_start(target) -> int:
 
 
 def _names(codes) -> str:
-    return ", ".join(short_name(code) or "không ghi chuẩn" for code in codes)
+    return ", ".join(display_name(code) or _("không ghi chuẩn") for code in codes)
 
 
 def comparable(target, points: dict, shown: list) -> Comparable:
@@ -96,28 +97,28 @@ def comparable(target, points: dict, shown: list) -> Comparable:
     else:
         enough = _baseline_year(target) in kept
     if not enough:
-        refusal = (
-            f"{INCOMPARABLE[0].upper()}{INCOMPARABLE[1:]}: năm {used[0].year} theo {_names([used[0].standard])}, "
-            f"năm {latest.year} theo {_names([chosen])}"
-        )
+        refusal = _("Không so sánh được qua hai chuẩn nghèo: năm %(first_year)s theo %(first_standard)s, "
+                    "năm %(latest_year)s theo %(latest_standard)s") % {
+            "first_year": used[0].year, "first_standard": _names([used[0].standard]),
+            "latest_year": latest.year, "latest_standard": _names([chosen])}
         return Comparable(shown, refusal=refusal, standards=codes)
-    note = f"; chỉ tính theo {_names([chosen])} từ năm {first}, {INCOMPARABLE} với số liệu theo {_names(others)}"
+    note = _("; chỉ tính theo %(chosen)s từ năm %(first)s, không so sánh được qua hai chuẩn nghèo với số liệu "
+             "theo %(others)s") % {"chosen": _names([chosen]), "first": first, "others": _names(others)}
     return Comparable(new_shown, note=note, standards=codes, target=judged)
 
 
 def _own_standard(target, shown: list, used: list, start: int) -> Comparable:
     """A target on its own standard: the figures are all under it; say so when its first figure is
     later than the year the target counts from (the standard's own baseline)."""
-    name = short_name(target.standard) or target.standard
+    name = display_name(target.standard) or target.standard
     first = used[0].year
     if target.kind == TargetKind.AVERAGE_CHANGE:
         if first > start and target.baseline_value is None:
-            return Comparable(shown, note=f"; theo {name}, năm gốc {first}", standards=[target.standard])
-        return Comparable(shown, note=f"; theo {name}", standards=[target.standard])
+            note = _("; theo %(standard)s, năm gốc %(first)s") % {"standard": name, "first": first}
+            return Comparable(shown, note=note, standards=[target.standard])
+        return Comparable(shown, note=_("; theo %(standard)s") % {"standard": name}, standards=[target.standard])
     if target.baseline_value is None and first != _baseline_year(target):
-        refusal = (
-            f"Chưa có giá trị gốc năm {_baseline_year(target)} theo {name} "
-            f"({INCOMPARABLE}: năm gốc cần số liệu cùng chuẩn)"
-        )
+        refusal = _("Chưa có giá trị gốc năm %(year)s theo %(standard)s (không so sánh được qua hai chuẩn nghèo: "
+                    "năm gốc cần số liệu cùng chuẩn)") % {"year": _baseline_year(target), "standard": name}
         return Comparable(shown, refusal=refusal, standards=[target.standard])
-    return Comparable(shown, note=f"; theo {name}", standards=[target.standard])
+    return Comparable(shown, note=_("; theo %(standard)s") % {"standard": name}, standards=[target.standard])

@@ -12,6 +12,7 @@ messages keyed by field.
 """
 
 from django.apps import apps
+from django.utils.translation import gettext as _
 
 from indicators.models import CHANGE_KINDS, DimensionOption, GroupJudgement, MeasureUnit, TargetKind
 
@@ -33,7 +34,8 @@ def unit_problem(*, kind: str, unit: str, indicator) -> str | None:
         return None
     if kind == TargetKind.MULTIPLE:
         if unit != MeasureUnit.TIMES:
-            return f"Chỉ tiêu “Gấp nhiều lần so với gốc” có đơn vị “lần” (đang ghi “{_label(unit)}”)."
+            return (_("Chỉ tiêu “Gấp nhiều lần so với gốc” có đơn vị “lần” (đang ghi “%(unit)s”).")
+                    % {"unit": _label(unit)})
         return None
     if indicator is None:
         return None
@@ -42,21 +44,24 @@ def unit_problem(*, kind: str, unit: str, indicator) -> str | None:
         allowed = change_units(own)
         if unit in allowed:
             return None
-        names = " hoặc ".join(f"“{_label(u)}”" for u in allowed)
+        names = _(" hoặc ").join(f"“{_label(u)}”" for u in allowed)
         if own == MeasureUnit.PERCENT:
             return (
-                f"Thay đổi của chỉ số {indicator.code} (đo bằng %) phải ghi đơn vị {names}: “điểm %” là chênh lệch "
-                f"tỷ lệ (2,5% → 1,5% là giảm 1 điểm %), “%” là thay đổi tương đối so với giá trị (2,5% → 2,25% là "
-                f"giảm 10%). Đơn vị “{_label(unit)}” không dùng được."
+                _("Thay đổi của chỉ số %(code)s (đo bằng %%) phải ghi đơn vị %(names)s: “điểm %%” là chênh "
+                  "lệch tỷ lệ (2,5%% → 1,5%% là giảm 1 điểm %%), “%%” là thay đổi tương đối so với giá trị "
+                  "(2,5%% → 2,25%% là giảm 10%%). Đơn vị “%(unit)s” không dùng được.")
+                % {"code": indicator.code, "names": names, "unit": _label(unit)}
             )
         return (
-            f"Thay đổi của chỉ số {indicator.code} (đơn vị tính “{_label(own)}”) phải ghi đơn vị {names}; "
-            f"“{_label(unit)}” không khớp với chỉ số."
+            _("Thay đổi của chỉ số %(code)s (đơn vị tính “%(own)s”) phải ghi đơn vị %(names)s; "
+              "“%(unit)s” không khớp với chỉ số.")
+            % {"code": indicator.code, "own": _label(own), "names": names, "unit": _label(unit)}
         )
     if unit != own:
         return (
-            f"Đơn vị “{_label(unit)}” không khớp đơn vị tính của chỉ số {indicator.code} (“{_label(own)}”); "
-            f"chỉ tiêu loại này ghi đúng đơn vị tính của chỉ số."
+            _("Đơn vị “%(unit)s” không khớp đơn vị tính của chỉ số %(code)s (“%(own)s”); chỉ tiêu loại "
+              "này ghi đúng đơn vị tính của chỉ số.")
+            % {"unit": _label(unit), "code": indicator.code, "own": _label(own)}
         )
     return None
 
@@ -72,12 +77,13 @@ def target_problems(target) -> dict[str, str]:
     kind_label = str(TargetKind(target.kind).label) if target.kind in TargetKind.values else target.kind
     if indicator is None and target.kind and target.kind != TargetKind.QUALITATIVE:
         errors["indicator"] = (
-            f"Chỉ tiêu loại “{kind_label}” cần “Mã chỉ số”; chỉ để trống khi loại chỉ tiêu là “Định tính”."
+            _("Chỉ tiêu loại “%(kind_label)s” cần “Mã chỉ số”; chỉ để trống khi loại chỉ tiêu là “Định "
+              "tính”.") % {"kind_label": kind_label}
         )
     counts_members = target.group_judgement in (GroupJudgement.MEMBERS_LEFT, GroupJudgement.MEMBERS_REMAINING)
     if counts_members and target.unit not in MEMBER_COUNT_UNITS:
         errors["unit"] = (
-            "Chỉ tiêu đếm đơn vị trong nhóm có đơn vị “xã”, “huyện”, “thôn, bản” hoặc “%” (tỷ lệ đơn vị của nhóm)."
+            _("Chỉ tiêu đếm đơn vị trong nhóm có đơn vị “xã”, “huyện”, “thôn, bản” hoặc “%” (tỷ lệ đơn vị của nhóm).")
         )
     elif target.kind and target.unit and not counts_members:
         problem = unit_problem(kind=target.kind, unit=target.unit, indicator=indicator)
@@ -85,29 +91,30 @@ def target_problems(target) -> dict[str, str]:
             errors["unit"] = problem
     if target.kind == TargetKind.MULTIPLE:
         if not target.baseline_year:
-            errors["baseline_year"] = "Chỉ tiêu “Gấp nhiều lần so với gốc” cần “Năm gốc” (ví dụ 2020)."
+            errors["baseline_year"] = _("Chỉ tiêu “Gấp nhiều lần so với gốc” cần “Năm gốc” (ví dụ 2020).")
         if target.min_value is None and target.max_value is None:
-            errors["min_value"] = "Ghi số lần (ví dụ 2 cho “gấp 2 lần”) vào “Giá trị tối thiểu”."
+            errors["min_value"] = _("Ghi số lần (ví dụ 2 cho “gấp 2 lần”) vào “Giá trị tối thiểu”.")
     if target.unit_group_id and not target.group_judgement:
-        errors["group_judgement"] = "Chỉ tiêu đặt cho một nhóm địa bàn cần ghi “Cách đánh giá theo nhóm”."
+        errors["group_judgement"] = _("Chỉ tiêu đặt cho một nhóm địa bàn cần ghi “Cách đánh giá theo nhóm”.")
     elif target.group_judgement and not target.unit_group_id:
-        errors["group_judgement"] = "Chỉ ghi “Cách đánh giá theo nhóm” khi có “Nhóm địa bàn”."
+        errors["group_judgement"] = _("Chỉ ghi “Cách đánh giá theo nhóm” khi có “Nhóm địa bàn”.")
     if target.standard:
         standard_model = apps.get_model("households", "PovertyStandard")
         if not standard_model.objects.filter(code=target.standard).exists():
             codes = ", ".join(standard_model.objects.order_by("first_year").values_list("code", flat=True))
-            errors["standard"] = f"Không có chuẩn nghèo mã “{target.standard}”" + (
-                f"; dùng một trong: {codes}." if codes else ".")
+            errors["standard"] = _("Không có chuẩn nghèo mã “%(standard)s”") % {"standard": target.standard} + (
+                _("; dùng một trong: %(codes)s.") % {"codes": codes} if codes else ".")
     if target.breakdown:
         option = DimensionOption.objects.filter(code=target.breakdown).select_related("dimension").first()
         if option is None:
-            errors["breakdown"] = f"Không có nhóm phân tổ mã “{target.breakdown}” (xem sheet “Chiều phân tổ”)."
+            errors["breakdown"] = (_("Không có nhóm phân tổ mã “%(breakdown)s” (xem sheet “Chiều phân tổ”).")
+                                   % {"breakdown": target.breakdown})
         elif indicator is None:
-            errors["breakdown"] = "Chỉ tiêu không có chỉ số thì không đặt cho một nhóm phân tổ."
+            errors["breakdown"] = _("Chỉ tiêu không có chỉ số thì không đặt cho một nhóm phân tổ.")
         elif not indicator.dimensions.filter(pk=option.dimension_id).exists():
             errors["breakdown"] = (
-                f"Nhóm phân tổ “{option.name}” thuộc chiều “{option.dimension.name}”, không phải một chiều phân tổ "
-                f"của chỉ số {indicator.code}."
+                _("Nhóm phân tổ “%(option)s” thuộc chiều “%(dimension)s”, không phải một chiều phân tổ của chỉ số "
+                  "%(code)s.") % {"option": option.name, "dimension": option.dimension.name, "code": indicator.code}
             )
     return errors
 

@@ -11,6 +11,7 @@ from enum import Enum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from plans.models import AdministrativeUnit, AgencySuccession, Membership, Role, UnitLevel, UnitSuccession
 
@@ -65,7 +66,7 @@ class Reach:
             return Q(pk__in=[])
         q = Q()
         hop = path
-        for _ in range(SUBTREE_DEPTH):
+        for _hop_number in range(SUBTREE_DEPTH):
             q |= Q(**{f"{hop}__in": self.root_unit_ids})
             hop = f"{hop}__parent"
         return q
@@ -211,7 +212,7 @@ def can(user, action: Action, *, unit: AdministrativeUnit, agency_ids: set[int] 
 
 def require(user, action: Action, *, unit: AdministrativeUnit, agency_ids: set[int] | None = None) -> None:
     if not can(user, action, unit=unit, agency_ids=agency_ids):
-        raise PermissionDenied("Bạn không có quyền thực hiện thao tác này trên địa bàn hoặc cơ quan này.")
+        raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này trên địa bàn hoặc cơ quan này."))
 
 
 def has_role(user, role: Role) -> bool:

@@ -6,6 +6,7 @@ source is a document ("Văn bản quy định" + "Mã cơ quan ban hành", or th
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
@@ -30,7 +31,8 @@ class UnitGroupWidget(ForeignKeyWidget):
         try:
             return super().clean(code, row, **kwargs)
         except UnitGroup.DoesNotExist:
-            raise ValueError(f"Không có nhóm địa bàn mã “{code}” (xem sheet Nhóm địa bàn).") from None
+            raise ValueError(_("Không có nhóm địa bàn mã “%(code)s” (xem sheet Nhóm địa bàn).")
+                             % {"code": code}) from None
 
 
 class UnitGroupResource(WorkbookResource):
@@ -63,7 +65,7 @@ class UnitGroupResource(WorkbookResource):
         errors = dict(import_validation_errors or {})
         ordered = not (instance.valid_from and instance.valid_to) or instance.valid_to >= instance.valid_from
         if not ordered and "valid_to" not in errors:
-            errors["valid_to"] = [ValidationError("Ngày hết hiệu lực phải sau ngày có hiệu lực.")]
+            errors["valid_to"] = [ValidationError(_("Ngày hết hiệu lực phải sau ngày có hiệu lực."))]
         super().validate_instance(instance, errors, validate_unique)
 
 
@@ -93,5 +95,5 @@ class UnitGroupMemberResource(WorkbookResource):
             for name, message in problems.items():
                 errors.setdefault(name, [ValidationError(message)])
         if instance.left_on is None and instance.left_basis and "left_basis" not in errors:
-            errors["left_basis"] = [ValidationError("Có căn cứ ra khỏi nhóm thì phải ghi ngày ra khỏi nhóm.")]
+            errors["left_basis"] = [ValidationError(_("Có căn cứ ra khỏi nhóm thì phải ghi ngày ra khỏi nhóm."))]
         super().validate_instance(instance, errors, validate_unique)

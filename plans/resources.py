@@ -7,10 +7,12 @@ so importing the same sheet twice changes nothing (skip_unchanged).
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.resources import Diff
 from import_export.widgets import IntegerWidget
 
+from common.spreadsheets import escape_formula
 from plans.models import (
     Agency,
     AgencyKind,
@@ -36,30 +38,13 @@ from plans.widgets import (
 
 MAP_COLUMN = "Bản đồ"
 
-# A cell starting with one of these is run as a formula by spreadsheets (CSV/formula injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def unescape_formula(value):
-    """Undo escape_formula on a cell read back from one of our exports."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
-
 
 class WholeNumberWidget(IntegerWidget):
     """A whole number (a year, a position) with a Vietnamese message when the cell is not one."""
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, bool):
-            raise ValueError(f"“{value}” không phải là số nguyên (ví dụ 2025).")
+            raise ValueError(_("“%(text)s” không phải là số nguyên (ví dụ 2025).") % {"text": value})
         if isinstance(value, int):
             return value
         if isinstance(value, float) and value.is_integer():
@@ -68,7 +53,7 @@ class WholeNumberWidget(IntegerWidget):
         if not text:
             return None
         if not re.fullmatch(r"[-+]?\d{1,9}", text):
-            raise ValueError(f"“{text}” không phải là số nguyên (ví dụ 2025).")
+            raise ValueError(_("“%(text)s” không phải là số nguyên (ví dụ 2025).") % {"text": text})
         return int(text)
 
 
@@ -243,8 +228,9 @@ class DocumentResource(WorkbookResource):
                 taken = documents.filter(issuer=issuer, number=number).exclude(key=key).first()
                 if taken is not None:
                     raise ValidationError({"key": [ValidationError(
-                        f"Số hiệu “{number}” của cơ quan “{issuer.code}” đã là văn bản mã “{taken.key}”; "
-                        f"ghi mã đó hoặc để trống cột “{KEY_COLUMN}”."
+                        _("Số hiệu “%(number)s” của cơ quan “%(issuer)s” đã là văn bản mã “%(key)s”; "
+                          "ghi mã đó hoặc để trống cột “%(column)s”.")
+                        % {"number": number, "issuer": issuer.code, "key": taken.key, "column": KEY_COLUMN}
                     )]})
             return found
         if number:
@@ -254,8 +240,9 @@ class DocumentResource(WorkbookResource):
         same = list(documents.filter(issuer=issuer, number="", kind=kind, issued_on=issued_on, title=title or "").order_by("pk")[:2])
         if len(same) > 1:
             raise ValidationError({"key": [ValidationError(
-                f"Có nhiều văn bản chưa có số hiệu của cơ quan “{issuer.code}” cùng loại, ngày ban hành và "
-                f"trích yếu ({same[0].key}, {same[1].key}...); ghi “{KEY_COLUMN}” để chỉ rõ văn bản nào."
+                _("Có nhiều văn bản chưa có số hiệu của cơ quan “%(issuer)s” cùng loại, ngày ban hành và "
+                  "trích yếu (%(first)s, %(second)s...); ghi “%(column)s” để chỉ rõ văn bản nào.")
+                % {"issuer": issuer.code, "first": same[0].key, "second": same[1].key, "column": KEY_COLUMN}
             )]})
         return same[0] if same else None
 

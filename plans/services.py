@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from plans.models import BasisRelation, Document, DocumentBasis
 
@@ -9,15 +10,15 @@ from plans.models import BasisRelation, Document, DocumentBasis
 def ensure_basis_keeps_cascade_acyclic(*, document: Document, basis: Document) -> None:
     """Refuse a basis link that would make a document rest, directly or not, on itself."""
     if document.pk == basis.pk:
-        raise ValidationError("Văn bản không thể là căn cứ của chính nó.")
+        raise ValidationError(_("Văn bản không thể là căn cứ của chính nó."))
     # Walk up from the proposed basis; reaching `document` means the link closes a cycle.
     seen: set[int] = set()
     frontier = {basis.pk}
     while frontier:
         if document.pk in frontier:
             raise ValidationError(
-                f"Không thể lấy {basis} làm căn cứ của {document}: {basis} đã (trực tiếp hoặc gián tiếp) "
-                f"căn cứ vào {document}."
+                _("Không thể lấy %(basis)s làm căn cứ của %(document)s: %(basis)s đã (trực tiếp hoặc gián tiếp) "
+                  "căn cứ vào %(document)s.") % {"basis": basis, "document": document}
             )
         seen |= frontier
         frontier = set(

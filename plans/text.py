@@ -4,6 +4,8 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 # Control characters (NUL, tabs, line breaks...) separate words like a space; PostgreSQL refuses NUL in text.
 _CONTROLS_TO_SPACE = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0))}
 
@@ -40,7 +42,7 @@ def parse_number(text: str) -> Decimal:
     """
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
     if not re.fullmatch(r"[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?", cleaned):
-        raise ValueError(f"“{text}” không phải là số (viết 1.500.000 hoặc 1,84).")
+        raise ValueError(_("“%(text)s” không phải là số (viết 1.500.000 hoặc 1,84).") % {"text": text})
     return Decimal(cleaned.replace(".", "").replace(",", "."))
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from plans import access
 from plans.models import (
@@ -49,15 +50,18 @@ def member_problems(*, group: UnitGroup, unit: AdministrativeUnit, joined_on: da
     level = KIND_LEVELS.get(group.kind)
     if level is not None and unit.level != level:
         problems["unit"] = (
-            f"{unit.name} là {unit.get_level_display().lower()}, còn nhóm “{group.get_kind_display()}” "
-            f"chỉ gồm {UnitLevel(level).label.lower()}."
+            _("%(unit)s là %(level)s, còn nhóm “%(kind)s” chỉ gồm %(group_level)s.") % {
+                "unit": unit.name, "level": unit.get_level_display().lower(), "kind": group.get_kind_display(),
+                "group_level": UnitLevel(level).label.lower()}
         )
     elif not lies_within(unit, group.scope):
-        problems["unit"] = f"{unit.name} không thuộc phạm vi của nhóm ({group.scope.name})."
+        problems["unit"] = (_("%(unit)s không thuộc phạm vi của nhóm (%(scope)s).")
+                            % {"unit": unit.name, "scope": group.scope.name})
     if joined_on and left_on and left_on < joined_on:
-        problems["left_on"] = "Ngày ra khỏi nhóm phải sau ngày vào nhóm."
+        problems["left_on"] = _("Ngày ra khỏi nhóm phải sau ngày vào nhóm.")
     elif left_on and group.valid_from and left_on < group.valid_from:
-        problems["left_on"] = f"Ngày ra khỏi nhóm trước ngày nhóm có hiệu lực ({group.valid_from:%d/%m/%Y})."
+        problems["left_on"] = (_("Ngày ra khỏi nhóm trước ngày nhóm có hiệu lực (%(valid_from)s).")
+                               % {"valid_from": format(group.valid_from, "%d/%m/%Y")})
     return problems
 
 

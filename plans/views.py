@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.validators import slug_re
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from plans import selectors
 from plans.models import AdministrativeUnit, Agency, Document
@@ -32,10 +33,10 @@ def document_list(request: HttpRequest) -> HttpResponse:
     context = {
         "documents": documents,
         "levels": [
-            ("central", "Trung ương"),
-            ("province", "Tỉnh, thành phố"),
-            ("district", "Huyện, thành phố thuộc tỉnh"),
-            ("commune", "Xã, phường"),
+            ("central", _("Trung ương")),
+            ("province", _("Tỉnh, thành phố")),
+            ("district", _("Huyện, thành phố thuộc tỉnh")),
+            ("commune", _("Xã, phường")),
         ],
         "issuers": selectors.issuers_with_documents(),
         "provinces": selectors.provinces_with_documents(),
@@ -47,11 +48,11 @@ def document_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     get_object_or_404(Document, pk=document_id)
-    document = selectors.document_detail(document_id)
-    above, below = selectors.related_documents(document)
+    document = selectors.document_detail(document_id=document_id)
+    above, below = selectors.related_documents(document=document)
     context = {
         "document": document,
-        "tasks": selectors.task_tree(list(document.tasks.all())),
+        "tasks": selectors.task_tree(tasks=list(document.tasks.all())),
         "bases_by_relation": above,
         "implementations_by_relation": below,
     }
@@ -61,8 +62,8 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 @login_required
 def agency_detail(request: HttpRequest, code: str) -> HttpResponse:
     agency = get_object_or_404(Agency.objects.select_related("unit"), code=code)
-    lineage = selectors.agency_with_predecessors(agency)
-    led, coordinated = selectors.tasks_for_agencies(lineage)
+    lineage = selectors.agency_with_predecessors(agency=agency)
+    led, coordinated = selectors.tasks_for_agencies(agencies=lineage)
     context = {
         "agency": agency,
         "predecessors": lineage[1:],
@@ -79,8 +80,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = get_object_or_404(AdministrativeUnit.objects.select_related("parent", "region"), pk=unit_id)
     context = {
         "unit": unit,
-        "ancestors": selectors.unit_ancestors(unit),
-        "documents": selectors.documents_covering(unit),
+        "ancestors": selectors.unit_ancestors(unit=unit),
+        "documents": selectors.documents_covering(unit=unit),
         "successor_links": unit.successor_links.select_related("successor"),
         "predecessor_links": unit.predecessor_links.select_related("predecessor"),
         "children_count": unit.children.count(),

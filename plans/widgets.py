@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext as _
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
 
 from plans.models import AdministrativeUnit, Agency, Document, Task
@@ -49,7 +50,8 @@ class VietnameseDateWidget(Widget):
         try:
             return datetime.strptime(text, "%d/%m/%Y").date()
         except ValueError:
-            raise ValueError(f"Ngày “{text}” không đúng dạng ngày/tháng/năm (ví dụ 09/02/2022).") from None
+            raise ValueError(_("Ngày “%(text)s” không đúng dạng ngày/tháng/năm (ví dụ 09/02/2022).")
+                             % {"text": text}) from None
 
     def render(self, value, obj=None, **kwargs):
         return value.strftime("%d/%m/%Y") if value else ""
@@ -64,7 +66,7 @@ class YesNoWidget(Widget):
             return True
         if text in {"không", "khong", "0", "false", ""}:
             return False
-        raise ValueError(f"“{value}” phải là “Có” hoặc “Không”.")
+        raise ValueError(_("“%(value)s” phải là “Có” hoặc “Không”.") % {"value": value})
 
     def render(self, value, obj=None, **kwargs):
         return self.YES if value else self.NO
@@ -84,7 +86,7 @@ class ChoiceLabelWidget(Widget):
         if not text:
             if self.allow_blank:
                 return self.blank_value
-            raise ValueError("Không được để trống.")
+            raise ValueError(_("Không được để trống."))
         for choice_value, label in self.choices.choices:
             if text.lower() in {str(label).lower(), str(choice_value).lower()}:
                 return choice_value
@@ -92,7 +94,8 @@ class ChoiceLabelWidget(Widget):
         if found is not None:
             return found
         allowed = ", ".join(f"“{label}”" for value_, label in self.choices.choices if value_ != "")
-        raise ValueError(f"“{text}” không có trong danh mục; dùng một trong: {allowed}.")
+        raise ValueError(_("“%(text)s” không có trong danh mục; dùng một trong: %(allowed)s.")
+                         % {"text": text, "allowed": allowed})
 
     def render(self, value, obj=None, **kwargs):
         if value in (None, ""):
@@ -121,7 +124,7 @@ class AgencyWidget(ForeignKeyWidget):
         try:
             return super().clean(_text(value), row, **kwargs)
         except Agency.DoesNotExist:
-            raise ValueError(f"Không có cơ quan mã “{value}” (xem sheet cơ quan).") from None
+            raise ValueError(_("Không có cơ quan mã “%(value)s” (xem sheet cơ quan).") % {"value": value}) from None
 
 
 class AgencyListWidget(ManyToManyWidget):
@@ -133,7 +136,7 @@ class AgencyListWidget(ManyToManyWidget):
         found = {a.code: a for a in Agency.objects.filter(code__in=codes)}
         missing = [c for c in codes if c not in found]
         if missing:
-            raise ValueError(f"Không có cơ quan mã: {', '.join(missing)}.")
+            raise ValueError(_("Không có cơ quan mã: %(missing)s.") % {"missing": ', '.join(missing)})
         return [found[c] for c in codes]
 
 
@@ -145,9 +148,10 @@ def find_unit(code: str, admin_map: str) -> AdministrativeUnit:
     try:
         return AdministrativeUnit.objects.get(code=code, admin_map=admin_map)
     except AdministrativeUnit.DoesNotExist:
-        map_label = f"bản đồ {admin_map} tỉnh" if admin_map else "cả nước/vùng"
+        map_label = _("bản đồ %(admin_map)s tỉnh") % {"admin_map": admin_map} if admin_map else _("cả nước/vùng")
         raise ValueError(
-            f"Không có địa bàn mã “{code}” ({map_label}). Đã nạp bản đồ hành chính chưa (manage.py load_units)?"
+            _("Không có địa bàn mã “%(code)s” (%(map_label)s). Đã nạp bản đồ hành chính chưa (manage.py "
+              "load_units)?") % {"code": code, "map_label": map_label}
         ) from None
 
 
@@ -189,7 +193,7 @@ class UnitListWidget(ManyToManyWidget):
         for ref in (r.strip() for r in _text(value).split(LIST_SEPARATOR)):
             if not ref:
                 continue
-            code, _, admin_map = ref.partition("@")
+            code, _at, admin_map = ref.partition("@")
             units.append(find_unit(code.strip(), admin_map.strip()))
         return units
 
@@ -212,13 +216,16 @@ def find_document(reference: str, issuer_code: str) -> Document:
     found = Document.objects.select_related("issuer").filter(key=reference).first() if reference else None
     if found is None:
         if issuer_code:
-            raise ValueError(f"Không có văn bản số “{reference}” của cơ quan “{issuer_code}”.")
+            raise ValueError(_("Không có văn bản số “%(reference)s” của cơ quan “%(issuer_code)s”.")
+                             % {"reference": reference, "issuer_code": issuer_code})
         raise ValueError(
-            f"Không có văn bản mã “{reference}”. Nếu đây là số hiệu, ghi thêm mã cơ quan ban hành."
+            _("Không có văn bản mã “%(reference)s”. Nếu đây là số hiệu, ghi thêm mã cơ quan ban hành.")
+            % {"reference": reference}
         )
     if issuer_code and found.issuer.code != issuer_code:
         raise ValueError(
-            f"Văn bản mã “{reference}” do cơ quan “{found.issuer.code}” ban hành, không phải “{issuer_code}”."
+            _("Văn bản mã “%(reference)s” do cơ quan “%(code)s” ban hành, không phải “%(issuer_code)s”.")
+            % {"reference": reference, "code": found.issuer.code, "issuer_code": issuer_code}
         )
     return found
 
@@ -239,8 +246,8 @@ def split_reference(ref: str, what: str) -> tuple[str, str, str]:
     parts = [p.strip() for p in ref.split(REF_SEPARATOR)]
     if len(parts) != 3 or not parts[0] or not parts[2]:
         raise ValueError(
-            f"Tham chiếu {what} “{ref}” phải có dạng số hiệu văn bản|mã cơ quan ban hành|số thứ tự "
-            f"(ví dụ 160/NQ-CP|tw-cp|1), hoặc mã văn bản||số thứ tự."
+            _("Tham chiếu %(what)s “%(ref)s” phải có dạng số hiệu văn bản|mã cơ quan ban hành|số thứ tự "
+              "(ví dụ 160/NQ-CP|tw-cp|1), hoặc mã văn bản||số thứ tự.") % {"what": what, "ref": ref}
         )
     return parts[0], parts[1], parts[2]
 
@@ -263,7 +270,8 @@ class TaskParentWidget(Widget):
             return Task.objects.get(document=document, number=number)
         except Task.DoesNotExist:
             raise ValueError(
-                f"Mục cha “{number}” chưa có trong văn bản {document_reference(document)}; mục cha phải đứng trước mục con."
+                _("Mục cha “%(number)s” chưa có trong văn bản %(document_reference)s; mục cha phải đứng "
+                  "trước mục con.") % {"number": number, "document_reference": document_reference(document)}
             ) from None
 
     def render(self, value, obj=None, **kwargs):
@@ -281,12 +289,13 @@ class TaskReferenceListWidget(ManyToManyWidget):
         for ref in (r.strip() for r in _text(value).split(LIST_SEPARATOR)):
             if not ref:
                 continue
-            number, issuer_code, task_number = split_reference(ref, "nhiệm vụ")
+            number, issuer_code, task_number = split_reference(ref, _("nhiệm vụ"))
             document = find_document(number, issuer_code)
             try:
                 tasks.append(Task.objects.get(document=document, number=task_number))
             except Task.DoesNotExist:
-                raise ValueError(f"Văn bản {number} không có nhiệm vụ số “{task_number}”.") from None
+                raise ValueError(_("Văn bản %(number)s không có nhiệm vụ số “%(task_number)s”.")
+                                 % {"number": number, "task_number": task_number}) from None
         return tasks
 
     def render(self, value, obj=None, **kwargs):

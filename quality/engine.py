@@ -18,7 +18,8 @@ from django.db.models import Q
 
 from indicators.models import Indicator, YearlyValue
 from plans import access
-from plans.models import AdministrativeUnit, ReportingPeriod, UnitLevel
+from plans.models import AdministrativeUnit, UnitLevel
+from review.models import ReportingPeriod
 from quality.expressions import Term, parse
 from quality.models import Operator, QualityFinding, QualityRule
 

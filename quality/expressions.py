@@ -11,6 +11,7 @@ validation rule sides, which are expressions over data elements.
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from django.utils.translation import gettext as _
 
 FIELDS = ("value", "numerator", "denominator", "rate")
 _TERM = re.compile(
@@ -42,14 +43,14 @@ def parse(text: str) -> list[Term]:
     """The terms of one side; ExpressionError with a Vietnamese message on anything else."""
     source = (text or "").strip()
     if not source:
-        raise ExpressionError("Biểu thức trống.")
+        raise ExpressionError(_("Biểu thức trống."))
     parts = _SPLIT.split(source)
     if parts[0] == "":  # a leading sign: "-GN03 + ..."
         parts = parts[1:]
     else:
         parts = ["+"] + parts
     if len(parts) % 2:
-        raise ExpressionError(f"Biểu thức “{source}” kết thúc bằng dấu + hoặc −.")
+        raise ExpressionError(_("Biểu thức “%(source)s” kết thúc bằng dấu + hoặc −.") % {"source": source})
     terms = []
     for sign, token in zip(parts[0::2], parts[1::2]):
         terms.append(_term(1 if sign == "+" else -1, token.strip(), source))
@@ -64,11 +65,13 @@ def _term(sign: int, token: str, source: str) -> Term:
     match = _TERM.match(token)
     if not match or bool(match["children"]) != bool(match["close"]):
         raise ExpressionError(
-            f"Không hiểu “{token}” trong “{source}”: dùng mã chỉ số (GN03), GN03.rate, GN03[year-1], sum_children(GN03)."
+            _("Không hiểu “%(token)s” trong “%(source)s”: dùng mã chỉ số (GN03), GN03.rate, "
+              "GN03[year-1], sum_children(GN03).") % {"token": token, "source": source}
         )
     field = match["field"] or "value"
     if field not in FIELDS:
-        raise ExpressionError(f"Trường “{field}” không có: chỉ dùng {', '.join(FIELDS)}.")
+        raise ExpressionError(_("Trường “%(field)s” không có: chỉ dùng %(fields)s.")
+                              % {"field": field, "fields": ', '.join(FIELDS)})
     return Term(sign=sign, code=(match["braced"] or match["code"].upper()), field=field, year_offset=int(match["offset"] or 0),
                 children=bool(match["children"]))
 

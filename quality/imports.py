@@ -7,13 +7,14 @@ the others need figures the file may not hold; the data-quality page runs them a
 
 from decimal import Decimal
 
-from indicators.bulk_rows import COL_DENOMINATOR, COL_NUMERATOR, COL_VALUE, decimal_cell
-from indicators.workbook import RowError, SheetRows, dataset_rows
-from plans.models import ReportingPeriod
+from exchange.workbook.bulk_rows import COL_DENOMINATOR, COL_NUMERATOR, COL_VALUE, decimal_cell
+from exchange.workbook.results import dataset_rows, RowError, SheetRows
+from review.models import ReportingPeriod
 from plans.text import format_number
 from quality.engine import field_value, passes
 from quality.expressions import Term, parse
 from quality.models import QualityRule, Severity
+from django.utils.translation import gettext as _
 
 SHEET = "actuals"
 KEY_COLUMNS = ("Mã địa bàn", "Bản đồ", "Năm", "Kỳ", "Số kỳ")  # across standards: HN01 has none, GN03 has one
@@ -84,6 +85,8 @@ def broken_rules(figures: dict, rules=None) -> list[tuple[QualityRule, tuple, st
         right = None if left is None else _side(right_terms, figures)
         if right is None or passes(rule.operator, left - right, rule.allowed_gap):
             continue
-        broken.append((rule, marked, f"{rule.name}: {rule.left_side} = {format_number(left, 4)}, "
-                       f"{rule.right_side} = {format_number(right, 4)} (chênh lệch {format_number(left - right, 4)})."))
+        text = _("%(rule)s: %(left_side)s = %(left)s, %(right_side)s = %(right)s (chênh lệch %(gap)s).") % {
+            "rule": rule.name, "left_side": rule.left_side, "left": format_number(left, 4),
+            "right_side": rule.right_side, "right": format_number(right, 4), "gap": format_number(left - right, 4)}
+        broken.append((rule, marked, text))
     return broken

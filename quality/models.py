@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator
-from plans.models import AdministrativeUnit, ReportingPeriod
+from plans.models import AdministrativeUnit
+from review.models import ReportingPeriod
 from quality.expressions import ExpressionError, parse
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from plans.models import ReportingPeriod
+from review.models import ReportingPeriod
 from quality.models import Operator, QualityRule, Severity
 
 SEVERITIES = {str(label).lower(): value for value, label in Severity.choices} | {v: v for v in Severity.values}
@@ -19,7 +20,7 @@ def _decimal(text: str, row: int) -> Decimal:
     try:
         return Decimal((text or "0").strip().replace(",", "."))
     except InvalidOperation:
-        raise ValidationError(f"Dòng {row}: “{text}” không phải là số.") from None
+        raise ValidationError(_("Dòng %(line)s: “%(text)s” không phải là số.") % {"line": row, "text": text}) from None
 
 
 @transaction.atomic
@@ -31,11 +32,14 @@ def load_rules(path: Path) -> int:
         line = position + 1
         operator = row["Phép so sánh"].strip()
         if operator not in Operator.values:
-            raise ValidationError(f"Dòng {line}: phép so sánh “{operator}” không có (dùng ==, !=, <, <=, >, >=).")
+            raise ValidationError(_("Dòng %(line)s: phép so sánh “%(operator)s” không có (dùng ==, !=, <, <=, >, >=).")
+                                  % {"line": line, "operator": operator})
         severity = SEVERITIES.get(row["Mức độ"].strip().lower())
         period = PERIODS.get((row.get("Kỳ") or "Năm").strip().lower())
         if severity is None or period is None:
-            raise ValidationError(f"Dòng {line}: mức độ phải là Cảnh báo hoặc Chặn; kỳ phải là Năm, 6 tháng hoặc Quý.")
+            raise ValidationError(_("Dòng %(line)s: mức độ phải là Cảnh báo hoặc Chặn; kỳ phải là Năm, 6 tháng "
+                                    "hoặc Quý.")
+                                  % {"line": line})
         decimals = (row.get("Số chữ số thập phân khi công bố") or "").strip()
         rule = QualityRule.objects.filter(code=row["Mã quy tắc"].strip()).first() or QualityRule(code=row["Mã quy tắc"].strip())
         rule.name, rule.description = row["Tên quy tắc"].strip(), row["Mô tả"].strip()
@@ -48,6 +52,7 @@ def load_rules(path: Path) -> int:
         try:
             rule.full_clean()
         except ValidationError as error:
-            raise ValidationError(f"Dòng {line}: {'; '.join(error.messages)}") from None
+            raise ValidationError(_("Dòng %(line)s: %(messages)s")
+                                  % {"line": line, "messages": '; '.join(error.messages)}) from None
         rule.save()
     return len(rows)

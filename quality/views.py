@@ -16,17 +16,17 @@ from quality import engine, selectors
 
 
 def _territory(request: HttpRequest, raw: str | None) -> AdministrativeUnit:
-    user_reach = selectors.page_reach(request.user)
+    user_reach = selectors.page_reach(user=request.user)
     if not (user_reach.everywhere or user_reach.root_unit_ids):
-        raise PermissionDenied("Trang chất lượng số liệu dành cho lãnh đạo, người duyệt và quản trị.")
+        raise PermissionDenied(_("Trang chất lượng số liệu dành cho lãnh đạo, người duyệt và quản trị."))
     if raw and (unit_id := query_number(raw, max_digits=18)) is not None:
         unit = AdministrativeUnit.objects.select_related("parent__parent__parent").filter(pk=unit_id).first()
         if unit is None or not access.unit_in_reach(user_reach, unit):
-            raise Http404("Địa bàn không có hoặc ngoài phạm vi của bạn.")
+            raise Http404(_("Địa bàn không có hoặc ngoài phạm vi của bạn."))
         return unit
-    homes = selectors.home_units(request.user)
+    homes = selectors.home_units(user=request.user)
     if not homes:
-        raise Http404("Bạn chưa được phân công địa bàn nào.")
+        raise Http404(_("Bạn chưa được phân công địa bàn nào."))
     return homes[0]
 
 
@@ -35,14 +35,14 @@ def _territory(request: HttpRequest, raw: str | None) -> AdministrativeUnit:
 def findings_page(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     territory = _territory(request, source.get("dia_ban"))
-    year = reporting_year(source.get("nam"))
+    year = reporting_year(raw=source.get("nam"))
     if request.method == "POST":
         found = engine.run(territory=territory, year=year)
         messages.success(request, _("Đã kiểm tra %(unit)s năm %(year)s: %(count)s số liệu cần kiểm tra.") % {
             "unit": territory.name, "year": year, "count": len(found)})
         return redirect(f"{request.path}?dia_ban={territory.pk}&nam={year}")
-    groups = selectors.findings_by_rule(request.user, territory=territory, year=year)
+    groups = selectors.findings_by_rule(user=request.user, territory=territory, year=year)
     return render(request, "quality/findings.html", {
-        "territory": territory, "year": year, "groups": groups, "homes": selectors.home_units(request.user),
+        "territory": territory, "year": year, "groups": groups, "homes": selectors.home_units(user=request.user),
         "total": sum(g.total for g in groups),
     })

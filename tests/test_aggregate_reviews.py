@@ -21,8 +21,10 @@ from households import commune_figures, services
 from households.aggregate_views import SESSION_KEY
 from households.models import AggregateReview, Area, PovertyStandard, RegisterStat
 from indicators.models import Actual, ActualSource, YearlyValue
-from indicators.workbook import import_workbook, read_csv_folder
-from plans.models import AdministrativeUnit, AdminMap, ImportRecord, ImportStatus, Role, UnitLevel
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.reading import read_csv_folder
+from plans.models import AdministrativeUnit, AdminMap, Role, UnitLevel
+from exchange.models import ImportRecord, ImportStatus
 from tests.conftest import make_user, unit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_plans"

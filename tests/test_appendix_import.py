@@ -13,8 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from exchange.models import AppendixUpload, ColumnLayout
-from indicators.workbook import SHEET_TITLES, sheet_headers
-from plans.models import Agency, AgencyKind, AuditEntry, Document, ImportRecord, ImportStatus, Recurrence, Role, Task
+from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
+from plans.models import Agency, AgencyKind, Document, Recurrence, Role, Task
+from review.models import AuditEntry
+from exchange.models import ImportRecord, ImportStatus
 from tests.conftest import make_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appendix"

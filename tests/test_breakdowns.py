@@ -12,11 +12,17 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators import breakdowns, dashboards, workbook
+from dashboards.judging import evaluate_targets
+from dashboards.scope import Options
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.reading import read_upload
+from exchange.workbook.results import WorkbookResult
+from indicators import breakdowns
 from indicators.evaluation import EvaluationStatus
 from indicators.models import Actual, Dimension, DimensionOption, Indicator, Target, YearlyValue
-from indicators.workbook import SHEET_TITLES, sheet_headers
-from plans.models import AdminMap, AdministrativeUnit, ReviewStatus
+from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
+from plans.models import AdminMap, AdministrativeUnit
+from review.models import ReviewStatus
 
 CODE = "GN-DTTS"  # an indicator of these tests, split by ethnicity
 KH18 = {"Số hiệu văn bản": "18/KH-UBND", "Mã cơ quan ban hành": "hg-ubnd"}
@@ -33,7 +39,7 @@ def row_of(sheet: str, **cells) -> list:
     return [cells.get(h, "") for h in headers]
 
 
-def import_book(tmp_path, sheets: dict[str, list[list]], *, user=None, dry_run=False) -> workbook.WorkbookResult:
+def import_book(tmp_path, sheets: dict[str, list[list]], *, user=None, dry_run=False) -> WorkbookResult:
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -43,9 +49,9 @@ def import_book(tmp_path, sheets: dict[str, list[list]], *, user=None, dry_run=F
             sheet.append(row)
     path = tmp_path / f"ke-hoach-{len(list(tmp_path.iterdir()))}.xlsx"
     book.save(path)
-    read = workbook.read_upload(path, path.name)
+    read = read_upload(path, path.name)
     with TestCase.captureOnCommitCallbacks(execute=True):  # the roll-ups run once the import commits
-        return workbook.import_workbook(read.sheets, problems=read.problems, user=user, dry_run=dry_run)
+        return import_workbook(read.sheets, problems=read.problems, user=user, dry_run=dry_run)
 
 
 def messages(result) -> list[str]:
@@ -238,7 +244,8 @@ def test_an_option_not_of_the_indicators_dimensions_is_refused_on_the_page_in_vi
 
 def test_my_work_shows_a_target_on_one_option_its_options_figure_and_the_whole_target_none(
         split_indicator, personas, client):
-    from indicators import selectors, worklist
+    from indicators import selectors
+    from review import worklist
 
     client.force_login(personas.officer_hg)
     assert post_figure(client, target("T.TONG"), "23", "dan-toc-thieu-so", action="save").status_code == 302
@@ -271,7 +278,7 @@ def test_a_target_on_ethnic_minority_households_is_judged_on_their_figures_not_t
     on_option, on_whole = target("T.DTTS"), target("T.TONG")
     assert on_option.breakdown == "dan-toc-thieu-so"
 
-    statuses = dashboards.evaluate_targets(personas.leader, [on_option, on_whole], dashboards.Options(year=2024))
+    statuses = evaluate_targets(user=personas.leader, targets=[on_option, on_whole], options=Options(year=2024))
     assert statuses[0].used_values == {2022: Decimal("30.0000"), 2023: Decimal("26.5000"), 2024: Decimal("23.0000")}
     assert statuses[0].status in (EvaluationStatus.ON_TRACK, EvaluationStatus.ACHIEVED)
     assert statuses[1].used_values[2024] == Decimal("9.2000")

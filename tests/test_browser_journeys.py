@@ -19,8 +19,11 @@ import pytest
 from playwright.sync_api import expect
 
 from indicators import rollups, services
-from indicators.models import Actual, ActualSource, Evidence, Indicator, Target
-from plans.models import AdminMap, AuditEntry, ImportRecord, ImportStatus, ReviewStatus, Role, Task, TaskReport
+from indicators.models import Actual, ActualSource, Indicator, Target
+from review.models import Evidence
+from plans.models import AdminMap, Role, Task
+from review.models import AuditEntry, ReviewStatus, TaskReport
+from exchange.models import ImportRecord, ImportStatus
 from tests.browser import (  # noqa: F401 (browser and browsing are fixtures)
     PHONE, browser, browsing, log_in, overflow, plot_data, save_download, screenshot, wide_elements,
 )

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from indicators.models import ChangeDirection, MeasureUnit, Target, TargetKind
-from indicators.workbook import import_workbook, read_csv_folder
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.reading import read_csv_folder
 from plans.models import Agency, Document, DocumentBasis, Task
 from tests.conftest import document, unit
 

@@ -16,14 +16,9 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat
 from django.test.utils import CaptureQueriesContext
 
-from plans.country_map import (
-    REGIONS,
-    REORGANISATION_DATE,
-    LegacyIndex,
-    build_successions,
-    load_country_map,
-    read_regions,
-)
+from plans.country_build import LegacyIndex, build_successions
+from plans.country_map import load_country_map
+from plans.country_sources import REGIONS, REORGANISATION_DATE, read_regions
 from plans.models import AdministrativeUnit, AdminMap, UnitLevel, UnitSuccession
 
 U = AdministrativeUnit

@@ -30,11 +30,15 @@ from households import services as household_services
 from households.management.commands.generate_register import DEMO_OFFICER
 from households.models import Household
 from indicators import services
-from indicators.bulk_actuals import import_actuals
-from indicators.models import Actual, Evidence, Target
-from indicators.workbook import SHEET_TITLES, SheetRows, sheet_headers
+from exchange.workbook.bulk_actuals import import_actuals
+from indicators.models import Actual, Target
+from review.models import Evidence
+from exchange.workbook.results import SheetRows
+from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
 from plans.management.commands.create_demo_users import DEMO_USERS
-from plans.models import ImportRecord, ImportStatus, RecordSource, Task, TaskReport
+from exchange.models import ImportRecord, ImportStatus
+from review.models import RecordSource, TaskReport
+from plans.models import Task
 from tests import sample_files
 from tests.crawl import ADMIN, INVALID_MARKER, crawl, visit
 

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from indicators import rollups
 from indicators.models import Actual, ActualSource, Indicator, Target
-from plans.models import AdminMap, AdministrativeUnit, Document, ReviewStatus, UnitLevel
+from plans.models import AdminMap, AdministrativeUnit, Document, UnitLevel
+from review.models import ReviewStatus
 from tests.conftest import unit
 
 SEED_DOCUMENTS = ["05-CT/TW", "18/KH-UBND", "chưa rõ số (KH thực hiện CT 05)", "chưa rõ số (KL ngày 03/3/2023)",

@@ -10,25 +10,26 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from indicators import charts, dashboards, illustrative, rollups, services
+from common.spreadsheets import escape_formula
+from dashboards import charts
+from dashboards.cascade import cascade_tree
+from dashboards.comparison import comparison
+from dashboards.iptt import iptt_table
+from dashboards.iptt_xlsx import iptt_workbook
+from dashboards.judging import evaluate_targets
+from dashboards.links import ComparisonLinks, PageOptions
+from dashboards.scope import Options, for_judging
+from dashboards.target import target_detail
+from dashboards.tasks import classify_task, task_summary
+from indicators import illustrative, rollups, services
 from indicators.evaluation import EvaluationStatus as Status
 from indicators.management.commands.generate_illustrative_actuals import generate_task_reports
 from indicators.models import Actual, ActualSource, Indicator, Target, TargetKind, YearlyValue
-from plans.models import (
-    AdminMap,
-    AdministrativeUnit,
-    Agency,
-    Document,
-    ProgressState,
-    Recurrence,
-    ReviewStatus,
-    Task,
-    TaskReport,
-    UnitLevel,
-)
+from plans.models import AdminMap, AdministrativeUnit, Agency, Document, Recurrence, Task, UnitLevel
+from review.models import ProgressState, ReviewStatus, TaskReport
 from tests.conftest import unit
 
-NOW = dashboards.Options(year=2026)
+NOW = Options(year=2026)
 
 
 def indicator(code: str) -> Indicator:
@@ -36,7 +37,7 @@ def indicator(code: str) -> Indicator:
 
 
 def target(issuer: str, code: str) -> Target:
-    return dashboards._targets(Target.objects.all()).get(document__issuer__code=issuer, code=code)
+    return for_judging(Target.objects.all()).get(document__issuer__code=issuer, code=code)
 
 
 def figure(code: str, place: AdministrativeUnit, year: int, value=None, numerator=None, denominator=None,
@@ -208,7 +209,7 @@ def test_a_target_after_the_merger_is_judged_on_the_successors_figures_and_says_
     for year, value in [(2024, "4.0"), (2025, "3.0"), (2026, "1.8")]:
         figure("GN01", can_tho, year, value=value)
     figure("GN01", unit("93"), 2024, value="2.0")
-    [status] = dashboards.evaluate_targets(_superuser(), [target("hg-ubnd", "II.2.b.2")], NOW)
+    [status] = evaluate_targets(user=_superuser(), targets=[target("hg-ubnd", "II.2.b.2")], options=NOW)
     assert status.basis == can_tho
     assert status.evaluation.value == Decimal("1.2")  # 3,0 (2025) → 1,8 (2026): never HG's 2,0
     assert [(p.year, p.from_successor, p.used) for p in status.points] == [(2024, False, False), (2025, True, True), (2026, True, True)]
@@ -220,7 +221,7 @@ def test_a_target_spanning_the_merger_is_judged_on_the_old_units_figures_only(db
     for year, value in [(2020, "5.0"), (2022, "3.0"), (2024, "1.0")]:
         figure("GN01", hg, year, value=value)
     figure("GN01", can_tho, 2025, value="4.5")
-    [status] = dashboards.evaluate_targets(_superuser(), [target("hg-ubnd", "II.2.a.1")], NOW)
+    [status] = evaluate_targets(user=_superuser(), targets=[target("hg-ubnd", "II.2.a.1")], options=NOW)
     assert status.basis == hg
     assert status.evaluation.value == Decimal("1")  # (5,0 − 1,0) / 4 years: the 4,5 of Cần Thơ is not used
     assert status.status == Status.ON_TRACK and "chưa có số liệu năm 2025" in status.evaluation.explanation
@@ -233,7 +234,7 @@ def test_a_district_is_never_judged_on_the_province_it_passed_into(db):
     bao_loc, lam_dong = unit("673"), unit("68", AdminMap.CURRENT)
     figure("GN03", bao_loc, 2024, value="3")
     figure("GN03", lam_dong, 2025, value="11000")
-    [status] = dashboards.evaluate_targets(_superuser(), [target("bl-thu", "I.3.2.2")], NOW)
+    [status] = evaluate_targets(user=_superuser(), targets=[target("bl-thu", "I.3.2.2")], options=NOW)
     assert status.basis == bao_loc and [p.year for p in status.points] == [2024]
     assert status.status != Status.MISSED
     assert "bỏ cấp huyện" in status.merger_note
@@ -267,25 +268,25 @@ def _task(**fields) -> Task:
 def test_a_one_off_task_is_on_time_late_not_yet_due_or_overdue(db, completed, today, expected):
     task = _task(due_on=date(2021, 9, 30), recurrence=Recurrence.ONCE)
     reports = [(1, "year", 2021, 0, completed)] if completed else []
-    assert dashboards.classify_task(task, reports, None, 2026, today).category == expected
+    assert classify_task(task, reports, None, 2026, today).category == expected
 
 
 def test_a_yearly_task_is_judged_on_the_report_of_the_year(db):
     task = _task(recurrence=Recurrence.YEARLY)
     late = [(1, "year", 2025, 0, date(2026, 1, 10))]
-    assert dashboards.classify_task(task, late, None, 2025, date(2026, 5, 1)).category == "late"
-    assert dashboards.classify_task(task, [], None, 2025, date(2026, 5, 1)).category == "overdue"
-    assert dashboards.classify_task(task, [], None, 2026, date(2026, 5, 1)).category == "not_due"
+    assert classify_task(task, late, None, 2025, date(2026, 5, 1)).category == "late"
+    assert classify_task(task, [], None, 2025, date(2026, 5, 1)).category == "overdue"
+    assert classify_task(task, [], None, 2026, date(2026, 5, 1)).category == "not_due"
     other_agency = [(2, "year", 2025, 0, date(2025, 12, 1))]
-    assert dashboards.classify_task(task, other_agency, {1}, 2025, date(2026, 5, 1)).category == "overdue"
+    assert classify_task(task, other_agency, {1}, 2025, date(2026, 5, 1)).category == "overdue"
 
 
 def test_a_task_without_a_deadline_is_due_at_the_end_of_its_plan_and_a_continuous_one_never(db):
     plain = _task()  # 18/KH-UBND runs to 2030
-    assert dashboards.classify_task(plain, [], None, 2026, date(2026, 5, 1)).category == "not_due"
-    assert dashboards.classify_task(plain, [], None, 2026, date(2031, 1, 2)).category == "overdue"
+    assert classify_task(plain, [], None, 2026, date(2026, 5, 1)).category == "not_due"
+    assert classify_task(plain, [], None, 2026, date(2031, 1, 2)).category == "overdue"
     continuous = _task(recurrence=Recurrence.CONTINUOUS)
-    assert dashboards.classify_task(continuous, [], None, 2026, date(2031, 1, 2)).category == "not_due"
+    assert classify_task(continuous, [], None, 2026, date(2031, 1, 2)).category == "not_due"
 
 
 def test_the_task_summary_follows_the_agency_the_work_passed_to(personas):
@@ -294,7 +295,7 @@ def test_the_task_summary_follows_the_agency_the_work_passed_to(personas):
     assert task.recurrence == Recurrence.YEARLY and task.lead_agency.code == "hg-so-ldtbxh"
     TaskReport.objects.create(task=task, agency=successor, year=2026, progress=ProgressState.COMPLETED, percent_done=100,
                               completed_on=date(2026, 3, 1), narrative="Đã xong.", status=ReviewStatus.APPROVED)
-    summary = dashboards.task_summary(personas.leader, unit("VN", AdminMap.STATISTICAL), 2026, today=date(2026, 11, 1))
+    summary = task_summary(user=personas.leader, unit=unit("VN", AdminMap.STATISTICAL), year=2026, today=date(2026, 11, 1))
     [status] = [s for s in summary.statuses if s.task == task]
     assert (status.owner, status.category) == (successor, "on_time")
     assert successor.name in [g.label for g in summary.by_agency]
@@ -306,7 +307,7 @@ def test_the_task_summary_follows_the_agency_the_work_passed_to(personas):
 
 
 def test_the_cascade_of_the_national_poverty_target_lists_every_restatement_and_how_it_compares(db):
-    tree = dashboards.cascade(_superuser(), target("tw-bbt", "MT.1").pk, NOW)
+    tree = cascade_tree(user=_superuser(), target_id=target("tw-bbt", "MT.1").pk, options=NOW)
     by_code = {node.status.target.code: node for node in tree.nodes}
     assert {"II.2.a.1", "II.2.b.2", "II.2.1.1", "II.2.2.1", "I.3.2.1"} <= set(by_code)
     assert by_code["II.2.1.1"].relation.startswith("Chặt hơn cấp trên")  # 1,5–1,7 against 1–1,5
@@ -327,11 +328,11 @@ def test_children_that_cover_the_parent_add_up_against_it(db):
         Target.objects.create(document=document, code=f"T.1.{i}", indicator=jobs, territory=district,
                               kind=TargetKind.CUMULATIVE, min_value=Decimal(1000), unit="workers",
                               start_year=2021, end_year=2025, restates=parent, source_quote="thử")
-    tree = dashboards.cascade(_superuser(), parent.pk, NOW)
+    tree = cascade_tree(user=_superuser(), target_id=parent.pk, options=NOW)
     [check] = tree.checks
     assert check.ok is True and "6.000 lao động" in check.text
     Target.objects.filter(restates=parent).first().delete()
-    [check] = dashboards.cascade(_superuser(), parent.pk, NOW).checks
+    [check] = cascade_tree(user=_superuser(), target_id=parent.pk, options=NOW).checks
     assert check.ok is None and f"{len(districts) - 1}/{len(districts)}" in check.text
 
 
@@ -343,7 +344,7 @@ def test_the_iptt_table_gives_target_actual_and_percent_met_per_year(db):
     hg = unit("93")
     for year, value in [(2021, "14000"), (2022, "16000")]:
         figure("LD02", hg, year, value=value)
-    table = dashboards.iptt(_superuser(), Document.objects.get(number="18/KH-UBND").pk, NOW)
+    table = iptt_table(user=_superuser(), document=Document.objects.get(number="18/KH-UBND"), options=NOW)
     [jobs] = [r for r in table.rows if r.status.target.code == "II.2.a.3"]
     cells = dict(zip(table.years, jobs.cells))
     assert (cells[2021].planned, cells[2021].actual, cells[2021].percent) == (Decimal("15000"), Decimal("14000"), Decimal("93.3333"))
@@ -352,12 +353,12 @@ def test_the_iptt_table_gives_target_actual_and_percent_met_per_year(db):
 
 def test_the_iptt_workbook_escapes_text_a_spreadsheet_would_run(db):
     Indicator.objects.filter(code="LD02").update(name="=HYPERLINK(\"http://x\")")
-    table = dashboards.iptt(_superuser(), Document.objects.get(number="18/KH-UBND").pk, NOW)
-    sheet = load_workbook(io.BytesIO(dashboards.iptt_workbook(table))).active
+    table = iptt_table(user=_superuser(), document=Document.objects.get(number="18/KH-UBND"), options=NOW)
+    sheet = load_workbook(io.BytesIO(iptt_workbook(table))).active
     names = [cell.value for cell in sheet["B"]]
     assert "'=HYPERLINK(\"http://x\")" in names
     assert not any(isinstance(v, str) and v.startswith("=") for row in sheet.iter_rows(values_only=True) for v in row)
-    assert dashboards.safe_cell("-1") == "'-1" and dashboards.safe_cell(-1.5) == -1.5
+    assert escape_formula("-1") == "'-1" and escape_formula(-1.5) == -1.5
 
 
 def test_the_target_figure_draws_path_figures_pending_corrections_and_projection(db):
@@ -365,7 +366,7 @@ def test_the_target_figure_draws_path_figures_pending_corrections_and_projection
     figure("GN01", hg, 2020, value="5.0")
     figure("GN01", hg, 2021, value="4.2", is_late_correction=True)
     figure("GN01", hg, 2022, value="3.9", status=ReviewStatus.SUBMITTED)
-    detail = dashboards.target_detail(_superuser(), target("hg-ubnd", "II.2.a.1").pk, dashboards.Options(2022, include_pending=True))
+    detail = target_detail(user=_superuser(), target_id=target("hg-ubnd", "II.2.a.1").pk, options=Options(2022, include_pending=True))
     names = [trace.name for trace in charts.target_figure(detail).data]
     assert any(n.startswith("Lộ trình chỉ tiêu") for n in names)
     assert {"Chờ duyệt", "Sửa sau khi duyệt"} <= set(names)
@@ -376,8 +377,8 @@ def test_the_target_figure_draws_path_figures_pending_corrections_and_projection
 def test_a_click_on_a_comparison_bar_opens_the_units_below(db):
     current = list(AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, admin_map=AdminMap.CURRENT))
     bulk("GN01", current, [2025], lambda place, year: {"value": Decimal("2.5")})
-    comp = dashboards.comparison(_superuser(), indicator("GN01"), unit("VN", AdminMap.STATISTICAL), dashboards.Options(2025))
-    figure_ = charts.comparison_figure(comp)
+    comp = comparison(user=_superuser(), indicator=indicator("GN01"), parent=unit("VN", AdminMap.STATISTICAL), options=Options(2025))
+    figure_ = charts.comparison_figure(comp, drill_urls=ComparisonLinks(comp, PageOptions(2025)).drill_urls)
     assert len(figure_.data[0].x) == 34
     assert all("/bang-dieu-khien/so-sanh/" in url and "dia_ban=" in url for url in figure_.data[0].customdata)
     assert "plotly_click" in charts.figure_html(figure_, drill_down=True)

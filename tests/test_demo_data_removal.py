@@ -16,10 +16,11 @@ from django.urls import reverse
 
 from households.models import Household, HouseholdReview, RegisterStat
 from indicators import rollups
-from indicators.bulk_actuals import import_actuals
+from exchange.workbook.bulk_actuals import import_actuals
 from indicators.demo_data import REPLACE_ACTION, REPLACE_REASON, parse_unit, remove_demo_data, subtree_ids
 from indicators.models import Actual, ActualSource, Target, YearlyValue
-from plans.models import AdminMap, AuditEntry, ReviewStatus
+from plans.models import AdminMap
+from review.models import AuditEntry, ReviewStatus
 from tests.conftest import unit
 from tests.test_workbook_bulk import figure, sheet
 
@@ -227,7 +228,7 @@ def test_a_figure_imported_over_an_illustrative_one_is_new_not_a_late_correction
 def test_a_figure_imported_through_the_workbook_over_an_illustrative_one(demo):
     from django.test import TestCase
 
-    from indicators import workbook
+    from exchange.workbook import loading as workbook
 
     demo_figure = Actual.objects.get(indicator__code="GN01", unit=unit("93"), year=2023)
     with TestCase.captureOnCommitCallbacks(execute=True):

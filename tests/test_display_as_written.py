@@ -18,11 +18,18 @@ from django.template import Context, Template
 from django.test import TestCase
 from django.urls import reverse
 
-from indicators import charts, dashboards
+from dashboards import charts
+from dashboards.comparison import comparison
+from dashboards.figures import number_text
+from dashboards.judging import closure_note, evaluate_targets
+from dashboards.paths import target_path
+from dashboards.scope import Options
+from dashboards.target import target_detail
 from indicators.admin import TargetAdminForm
 from indicators.models import Actual, Indicator, MeasureUnit, Target, TargetKind
 from indicators.restated import restates_error
-from indicators.workbook import import_workbook, sheet_headers
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.sheets import sheet_headers
 from plans.models import AdminMap, AdministrativeUnit, Document, DocumentBasis, UnitLevel
 from plans.text import format_number
 from plans.unit_names import names_in_year
@@ -82,9 +89,9 @@ def test_a_number_is_written_with_dots_for_thousands_a_comma_for_decimals_and_no
 
 
 def test_a_number_with_its_unit_reads_as_in_the_plans():
-    assert dashboards.number_text(Decimal("2.2000"), MeasureUnit.PERCENT) == "2,2%"
-    assert dashboards.number_text(Decimal("1234567.0000"), MeasureUnit.HOUSEHOLDS) == "1.234.567 hộ"
-    assert dashboards.number_text(Decimal("12.0900"), MeasureUnit.MILLION_VND_PER_PERSON_YEAR) == "12,09 triệu đồng/người/năm"
+    assert number_text(Decimal("2.2000"), MeasureUnit.PERCENT) == "2,2%"
+    assert number_text(Decimal("1234567.0000"), MeasureUnit.HOUSEHOLDS) == "1.234.567 hộ"
+    assert number_text(Decimal("12.0900"), MeasureUnit.MILLION_VND_PER_PERSON_YEAR) == "12,09 triệu đồng/người/năm"
     rendered = Template("{% load dashboard_numbers %}{{ a|so }} {{ b|so_don_vi:'percent' }} {{ c|so:0 }}").render(
         Context({"a": Decimal("12.0900"), "b": Decimal("2.2000"), "c": Decimal("1234567.4000")}))
     assert rendered == "12,09 2,2% 1.234.567"
@@ -101,7 +108,7 @@ def test_figures_imported_from_a_workbook_show_as_typed_on_the_target_page_its_c
     assert re.search(r"<td>2023</td>\s*<td>Thành phố Huế</td>\s*<td class=\"num\">1,95\b", table)
     assert not TRAILING_ZERO.search(table), TRAILING_ZERO.findall(table)
 
-    detail = dashboards.target_detail(personas.leader, hue.pk, dashboards.Options(2024))
+    detail = target_detail(user=personas.leader, target_id=hue.pk, options=Options(2024))
     figure = charts.target_figure(detail)
     own = next(trace for trace in figure.data if trace.name.startswith("Số liệu"))
     assert list(own.text) == ["3,1%<br>đã duyệt", "1,95%<br>đã duyệt"]
@@ -130,7 +137,7 @@ def test_a_figure_typed_on_the_entry_page_shows_with_thousands_dots_in_the_table
                      r"<td class=\"num\">1\.234\.567</td>\s*<td class=\"num\">60\.000</td>", table)
     iptt = page(client, reverse("dashboard_iptt", args=[jobs.document_id]) + "?nam=2024&cho_duyet=1")
     assert "1.234.567*" in iptt
-    detail = dashboards.target_detail(personas.leader, jobs.pk, dashboards.Options(2024, include_pending=True))
+    detail = target_detail(user=personas.leader, target_id=jobs.pk, options=Options(2024, include_pending=True))
     own = next(trace for trace in charts.target_figure(detail).data if trace.name.startswith("Lũy kế"))
     assert list(own.text) == ["1.234.567 lao động<br>chờ duyệt"]
 
@@ -144,7 +151,7 @@ def test_register_figures_show_without_trailing_zeros_in_the_comparison_and_the_
     html = page(client, reverse("dashboard_compare", args=[gn01.pk]) + f"?nam=2025&dia_ban={commune.parent_id}")
     row = html.split('class="data compare"', 1)[1].split(f">{commune.name}<", 1)[1]
     assert row.split("</tr>", 1)[0].split("<td", 2)[1] == ' class="num">50</td>\n      ' 
-    comp = dashboards.comparison(personas.leader, gn01, commune.parent, dashboards.Options(2025))
+    comp = comparison(user=personas.leader, indicator=gn01, parent=commune.parent, options=Options(2025))
     bar = charts.comparison_figure(comp).data[0]
     assert list(bar.text) == ["50%<br>Cần ít nhất hai năm số liệu từ năm 2020 (hiện có 1)"]
     officer = get_user_model().objects.get(username="canbo.xa.nguongoc")
@@ -161,7 +168,7 @@ def test_illustrative_figures_compare_on_the_map_in_force_in_the_year_under_that
     client.force_login(personas.leader)
     url = reverse("dashboard_compare", args=[gn01.pk])
 
-    old_map = dashboards.comparison(personas.leader, gn01, nation, dashboards.Options(2023))
+    old_map = comparison(user=personas.leader, indicator=gn01, parent=nation, options=Options(2023))
     assert (old_map.admin_map, len(old_map.rows), old_map.map_chosen) == (AdminMap.LEGACY, 63, False)
     html = page(client, url + "?nam=2023")
     assert ">Tỉnh Hậu Giang<" in html and ">Tỉnh Bắc Giang<" in html
@@ -170,14 +177,14 @@ def test_illustrative_figures_compare_on_the_map_in_force_in_the_year_under_that
     table = html.split('class="data compare"', 1)[1]
     assert not TRAILING_ZERO.search(table), TRAILING_ZERO.findall(table)
 
-    assert dashboards.comparison(personas.leader, gn01, nation, dashboards.Options(2025)).admin_map == AdminMap.CURRENT
+    assert comparison(user=personas.leader, indicator=gn01, parent=nation, options=Options(2025)).admin_map == AdminMap.CURRENT
     assert "<strong>34 tỉnh (từ 1/7/2025)</strong>" in page(client, url + "?nam=2025")
 
     chosen = page(client, url + "?nam=2023&ban_do=34")
     assert '<input type="hidden" name="ban_do" value="34">' in chosen
     assert ">Tỉnh Bắc Giang và Tỉnh Bắc Ninh<" in chosen  # today's Bắc Ninh, as the territory was in 2023
     assert ">Thành phố Cần Thơ, Tỉnh Hậu Giang và Tỉnh Sóc Trăng<" in chosen
-    new_map = dashboards.comparison(personas.leader, gn01, nation, dashboards.Options(2023), admin_map=AdminMap.CURRENT)
+    new_map = comparison(user=personas.leader, indicator=gn01, parent=nation, options=Options(2023), admin_map=AdminMap.CURRENT)
     assert "Tỉnh Bắc Giang và Tỉnh Bắc Ninh" in charts.comparison_figure(new_map).data[0].x
 
 
@@ -187,8 +194,8 @@ def test_illustrative_figures_compare_on_the_map_in_force_in_the_year_under_that
 
 def test_a_lower_is_better_level_path_never_rises_above_the_latest_figure(personas):
     import_through_the_service(figure_rows(("GN01", "46", "63", 2023, "1,95")), name="hue-2023.xlsx")
-    status = dashboards.evaluate_targets(personas.leader, [target("tth-btv-tu", "2.1.1")], dashboards.Options(2024))[0]
-    path = dashboards.target_path(status)
+    status = evaluate_targets(user=personas.leader, targets=[target("tth-btv-tu", "2.1.1")], options=Options(2024))[0]
+    path = target_path(status)
     # Drawn from 1,95 (2023) to the bound 2,2 (2024) it would climb; it stays at 1,95.
     assert [(p.year, p.low, p.high) for p in path] == [(2023, Decimal("1.95"), Decimal("1.95")),
                                                          (2024, Decimal("1.95"), Decimal("1.95"))]
@@ -198,8 +205,8 @@ def test_a_higher_is_better_level_path_never_falls_below_the_latest_figure_and_t
     trained = target("hg-ubnd", "II.2.a.2")  # "đạt 70%" at the end of 2025, higher is better
     import_through_the_service(figure_rows(("LD01", "93", "63", 2021, "60"), ("LD01", "93", "63", 2023, "72,5")),
                                name="lao-dong.xlsx")
-    status = dashboards.evaluate_targets(personas.leader, [trained], dashboards.Options(2024))[0]
-    path = {p.year: p.low for p in dashboards.target_path(status)}
+    status = evaluate_targets(user=personas.leader, targets=[trained], options=Options(2024))[0]
+    path = {p.year: p.low for p in target_path(status)}
     assert path == {2021: Decimal("60"), 2022: Decimal("62.5"), 2023: Decimal("72.5"), 2024: Decimal("72.5"),
                     2025: Decimal("72.5")}
 
@@ -231,7 +238,7 @@ def test_a_target_spanning_a_merger_says_how_it_is_judged_before_the_successor_h
 def test_a_target_of_a_district_and_of_a_unit_closed_without_successor_say_how_they_are_judged(personas):
     a_luoi = target("tth-btv-tu", "2.1.3")
     a_luoi.end_year, a_luoi.due_on = 2026, date(2026, 12, 31)  # as if it ran past the end of the district level
-    status = dashboards.evaluate_targets(personas.leader, [a_luoi], dashboards.Options(2025))[0]
+    status = evaluate_targets(user=personas.leader, targets=[a_luoi], options=Options(2025))[0]
     assert status.closure_note == (
         "Huyện A Lưới không còn từ ngày 01/07/2025 (bỏ cấp huyện), địa bàn nay thuộc Thành phố Huế: số liệu của "
         "Thành phố Huế không thay cho số liệu của Huyện A Lưới. Chỉ tiêu được đánh giá trên số liệu của Huyện A Lưới "
@@ -245,12 +252,12 @@ def test_a_target_of_a_district_and_of_a_unit_closed_without_successor_say_how_t
         source_quote="thử",
     )
     orphan = Target.objects.select_related("territory", "indicator", "document").get(pk=orphan.pk)
-    status = dashboards.evaluate_targets(personas.leader, [orphan], dashboards.Options(2025))[0]
+    status = evaluate_targets(user=personas.leader, targets=[orphan], options=Options(2025))[0]
     assert status.closure_note == (
         "Xã Thử Nghiệm không còn từ ngày 01/10/2024 và không có đơn vị kế thừa: chỉ tiêu được đánh giá trên số liệu "
         "của Xã Thử Nghiệm đến năm 2023."
     )
-    assert dashboards.closure_note(target("tth-btv-tu", "2.1.1"), None) == ""  # Huế lived to the end of 2024
+    assert closure_note(target("tth-btv-tu", "2.1.1"), None) == ""  # Huế lived to the end of 2024
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from indicators.models import (
     Target,
     TargetKind,
 )
-from plans.models import ReviewStatus
+from review.models import ReviewStatus
 
 LOWER = Direction.LOWER_IS_BETTER
 HIGHER = Direction.HIGHER_IS_BETTER

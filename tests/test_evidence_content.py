@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from common import uploads
 from indicators import services
-from indicators.models import Actual, Evidence, Target
+from indicators.models import Actual, Target
+from review.models import Evidence
 from tests.sample_files import CONTENT_TYPES, docx_bytes, jpeg_bytes, office_bytes, pdf_bytes, png_bytes, xlsx_bytes
 
 YEAR = 2024

@@ -19,8 +19,9 @@ from django.urls import reverse
 from indicators import services
 from indicators.models import Actual, Target
 from plans import database_busy
-from plans.models import AdminMap, Role, Task, TaskReport
-from plans.workflow import EditConflict
+from plans.models import AdminMap, Role, Task
+from review.models import TaskReport
+from review.workflow import EditConflict
 from tests.conftest import make_user
 
 YEAR = 2024

@@ -84,8 +84,8 @@ def test_the_export_masks_ids_and_phones_by_default_exactly_as_the_list(place, c
     assert (rows[typed.code]["Số định danh"], rows[typed.code]["Điện thoại"]) == (MASKED_ID, MASKED_PHONE)
     assert (rows["NK-1"]["Số định danh"], rows["NK-1"]["Điện thoại"]) == ("*********555", "*******321")
     for code, household in households.items():
-        assert rows[code]["Số định danh"] == selectors.mask_digits(household.head_id_number) != household.head_id_number
-        assert rows[code]["Điện thoại"] == selectors.mask_digits(household.phone)
+        assert rows[code]["Số định danh"] == selectors.mask_digits(value=household.head_id_number) != household.head_id_number
+        assert rows[code]["Điện thoại"] == selectors.mask_digits(value=household.phone)
     everything = " ".join(str(v) for row in rows.values() for v in row.values())
     assert not any(h.head_id_number in everything or h.phone in everything for h in households.values())
     log = HouseholdAccessLog.objects.get()

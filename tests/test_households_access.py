@@ -41,10 +41,10 @@ def test_scope_gives_households_to_the_communes_officer_and_the_reviewer_above_o
     commune, neighbour = register
     officer = commune_officer(commune)
     own = set(Household.objects.filter(commune=commune).values_list("pk", flat=True))
-    assert own and set(selectors.visible_households(officer).values_list("pk", flat=True)) == own
-    assert selectors.visible_households(personas.reviewer_hg).filter(commune=neighbour).exists()
+    assert own and set(selectors.visible_households(user=officer).values_list("pk", flat=True)) == own
+    assert selectors.visible_households(user=personas.reviewer_hg).filter(commune=neighbour).exists()
     for user in (personas.officer_hg, personas.officer_hue, personas.leader, personas.outsider):
-        assert not selectors.visible_households(user).exists(), user.username
+        assert not selectors.visible_households(user=user).exists(), user.username
     assert access.can(officer, Action.VIEW_HOUSEHOLDS, unit=commune)
     assert not access.can(officer, Action.VIEW_HOUSEHOLDS, unit=neighbour)
     assert not access.can(personas.reviewer_hg, Action.KEEP_REGISTER, unit=commune)

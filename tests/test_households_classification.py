@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from households.classification import ClassificationError, Thresholds, classify, history, thresholds
 from households.models import Area, LivingClass, Movement, PovertyStandard
-from households.services import standard_for
+from households.standards import standard_for
 
 POOR, NEAR, MIDDLE, NOT_POOR = LivingClass.POOR, LivingClass.NEAR_POOR, LivingClass.MIDDLE, LivingClass.NOT_POOR
 

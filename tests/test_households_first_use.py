@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from households import charts, services, synthetic
+from households.register_actuals import REGISTER_INDICATORS
 from households.models import Area, Household, HouseholdReview, RegisterStat
 from indicators.models import Actual, ActualSource, YearlyValue
 from plans.models import AdministrativeUnit, AdminMap, Role, UnitLevel
@@ -53,7 +54,7 @@ def all_figures(year: int) -> dict:
     register = {(a.indicator_id, a.unit_id): (a.value, a.numerator, a.denominator, a.source)
                 for a in Actual.objects.filter(year=year, source__in=[ActualSource.REGISTER, ActualSource.SYNTHETIC])}
     yearly = {(y.indicator_id, y.unit_id): (y.value, y.numerator, y.denominator)
-              for y in YearlyValue.objects.filter(year=year, indicator__code__in=services.REGISTER_INDICATORS)}
+              for y in YearlyValue.objects.filter(year=year, indicator__code__in=REGISTER_INDICATORS)}
     return {"stats": stats, "actuals": register, "yearly": yearly}
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from households.models import Household, HouseholdReview, LivingClass, Movement
 from households.resources import export_review_list, import_review_list
 from plans.models import AdminMap, Membership, Role, UnitLevel, UnitSuccession
-from plans.workflow import audit_trail
+from review.workflow import audit_trail
 from tests.conftest import make_user
 
 HEADERS = ["Mã hộ", "Mã xã", "Mã xã cũ", "Chủ hộ", "Số định danh", "Điện thoại", "Thôn, ấp, tổ dân phố", "Khu vực",

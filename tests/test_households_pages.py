@@ -8,6 +8,7 @@ from households import synthetic
 from households.models import Household, HouseholdReview, LivingClass, RegisterStat
 from plans.models import AdministrativeUnit, AdminMap, Membership, Role, UnitLevel
 from tests.conftest import make_user, unit
+from tests.jobs_helpers import run_tasks
 
 
 @pytest.fixture
@@ -60,6 +61,8 @@ def test_only_admins_recompute_from_the_dashboard(small_register, client, person
     client.force_login(personas.admin)
     response = client.post(reverse("register_recompute"), {"nam": 2025, "next": reverse("register_home")})
     assert response.status_code == 302
+    assert not RegisterStat.objects.exists()  # queued: a worker recomputes
+    run_tasks()
     nation = AdministrativeUnit.objects.get(level=UnitLevel.NATION)
     assert RegisterStat.objects.get(unit=nation, year=2025).total == Household.objects.count()
     board = client.get(reverse("register_dashboard", args=[nation.pk]), {"nam": 2025})

@@ -81,7 +81,7 @@ def test_the_class_is_computed_from_the_standard_and_the_review_is_audited(commu
     assert saved.living_class == LivingClass.MIDDLE and HouseholdReview.objects.filter(household=household).count() == 1
     # The same income is poor under NĐ 351/2025 in 2027.
     assert review(commune_officer, household, 2027, 1_500_001, DEPRIVED_3).living_class == LivingClass.POOR
-    from plans.workflow import audit_trail
+    from review.workflow import audit_trail
     assert [e.action for e in audit_trail(saved).order_by("at", "id")] == ["create", "update"]
 
 

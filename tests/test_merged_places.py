@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indicators import services
-from indicators.bulk_actuals import import_actuals
+from exchange.workbook.bulk_actuals import import_actuals
 from indicators.models import Actual, Indicator, PeriodKind, Target
-from indicators.workbook import SheetRows, sheet_headers
-from plans.models import AdminMap, RecordSource, ReviewStatus
+from exchange.workbook.results import SheetRows
+from exchange.workbook.sheets import sheet_headers
+from plans.models import AdminMap
+from review.models import RecordSource, ReviewStatus
 from tests.conftest import unit
 
 MERGED = "Tỉnh Hậu Giang đã sáp nhập vào Thành phố Cần Thơ từ ngày 01/07/2025"

@@ -17,12 +17,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators import closures, workbook
-from indicators.bulk_actuals import import_actuals
+from exchange.workbook import records
+from indicators import closures
+from exchange.workbook.bulk_actuals import import_actuals
 from indicators.models import Actual, PeriodKind
 from indicators.resources import ActualResource
-from indicators.workbook import SheetRows, sheet_headers
-from plans.models import AdministrativeUnit, AdminMap, ImportRecord, Membership, Role, UnitLevel
+from exchange.workbook.results import SheetRows
+from exchange.workbook.sheets import sheet_headers
+from plans.models import AdministrativeUnit, AdminMap, Membership, Role, UnitLevel
+from exchange.models import ImportRecord
 from tests.conftest import make_user, unit
 from tests.test_workbook import row_of, xlsx
 
@@ -88,8 +91,8 @@ def test_a_workbook_figure_of_hau_giang_for_2026_is_a_row_error_naming_the_succe
     assert [c.value for c in book["Danh sách lỗi"][2]] == ["Số liệu thực hiện", 3, "Năm", message]
     assert book["Số liệu thực hiện"][3][-1].value == f"Năm: {message}"
 
-    with pytest.raises(workbook.NotApplicable):
-        workbook.claim_for_apply(record.pk, user=None)
+    with pytest.raises(records.NotApplicable):
+        records.claim_for_apply(record.pk, user=None)
     assert not Actual.objects.exists()
 
 

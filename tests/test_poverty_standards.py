@@ -16,14 +16,17 @@ from django.urls import reverse
 
 from households import services as register_services
 from households.models import Household, HouseholdReview, PovertyStandard
-from indicators import dashboards
-from indicators.bulk_actuals import import_actuals
+from dashboards.judging import evaluate_targets
+from dashboards.scope import Options, for_judging
+from exchange.workbook.bulk_actuals import import_actuals
 from indicators.evaluation import EvaluationStatus
 from indicators.poverty_standards import Standards
 from indicators.models import Actual, ChangeDirection, Indicator, MeasureUnit, Target, TargetKind, YearlyValue
 from indicators.resources import ActualResource
-from indicators.workbook import SheetRows, sheet_headers
-from plans.models import AdminMap, Document, Membership, ReviewStatus, Role, UnitLevel
+from exchange.workbook.results import SheetRows
+from exchange.workbook.sheets import sheet_headers
+from plans.models import AdminMap, Document, Membership, Role, UnitLevel
+from review.models import ReviewStatus
 from tests.conftest import make_user, unit
 
 NATION = ("VN", AdminMap.STATISTICAL)
@@ -71,8 +74,8 @@ def national_target(*, standard: str = "", kind=TargetKind.AVERAGE_CHANGE, **fie
 
 
 def judged(user, target: Target, year: int):
-    target = dashboards._targets(Target.objects.filter(pk=target.pk)).get()
-    return dashboards.evaluate_targets(user, [target], dashboards.Options(year=year))[0]
+    target = for_judging(Target.objects.filter(pk=target.pk)).get()
+    return evaluate_targets(user=user, targets=[target], options=Options(year=year))[0]
 
 
 def test_the_poverty_rate_indicators_depend_on_the_standard_and_every_year_has_one(standards):

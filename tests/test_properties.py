@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from households.forms import HouseholdForm, ListFilterForm, ReviewForm
 from households.models import Area, Cause, LivingClass
-from indicators.bulk_rows import BulkResult, RowChecker, decimal_cell, whole_cell
+from exchange.workbook.bulk_rows import BulkResult, RowChecker, decimal_cell, whole_cell
 from indicators.evaluation import Evaluation, EvaluationStatus as S, evaluate
 from indicators.forms import ActualForm, AnswerForm, ExplanationRequestForm, ReturnForm, TaskReportForm
 from indicators.models import (
@@ -34,9 +34,13 @@ from indicators.models import (
     TargetKind,
 )
 from indicators.resources import ImportStatusWidget, PeriodNumberWidget, period_error
-from indicators.workbook import Formula, _cell_text, _SheetReader, sheet_headers
-from plans.models import AgencyKind, Document, DocumentKind, ReviewStatus
-from plans.resources import FORMULA_TRIGGERS, WholeNumberWidget, escape_formula, unescape_formula
+from exchange.workbook.reading import cell_text, SheetReader
+from exchange.workbook.results import Formula
+from exchange.workbook.sheets import sheet_headers
+from plans.models import AgencyKind, Document, DocumentKind
+from review.models import ReviewStatus
+from common.spreadsheets import FORMULA_TRIGGERS, escape_formula, unescape_formula
+from plans.resources import WholeNumberWidget
 from plans.text import format_number, parse_number, search_key
 from plans.widgets import ChoiceLabelWidget, VietnameseDateWidget, VietnameseDecimalWidget, YesNoWidget
 
@@ -229,7 +233,7 @@ def test_a_period_number_fits_its_kind_or_is_explained(kind, number):
 @PROPERTY
 @given(st.one_of(st.text(max_size=30), st.text(alphabet="'=+-@\t\r ab", max_size=8)))
 def test_formula_escaping_round_trips_is_idempotent_and_leaves_no_formula(text):
-    """What an export writes (escaped, once or more: indicators.exports escapes again) comes back
+    """What an export writes (escaped, once or more: exchange.exports escapes again) comes back
     unchanged on import, and never starts a formula.
 
     The one text that cannot come back is an apostrophe written before a formula character
@@ -247,14 +251,14 @@ def test_formula_escaping_round_trips_is_idempotent_and_leaves_no_formula(text):
 def test_an_exported_cell_reads_back_through_the_workbook_reader(text):
     text = text.strip()
     assume(not (text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS)))  # see above
-    assert _cell_text(escape_formula(escape_formula(text))) == text
+    assert cell_text(escape_formula(escape_formula(text))) == text
 
 
 @PROPERTY
 @given(st.lists(st.one_of(ANY_TEXT, st.none(), st.integers(), st.floats(allow_nan=False), st.dates()), max_size=14))
 def test_the_sheet_reader_gives_rows_of_the_template_width(raw):
     problems = []
-    reader = _SheetReader("targets", problems)
+    reader = SheetReader("targets", problems)
     assert reader.read_header(sheet_headers("targets"))
     cells = reader.cells(5, list(raw))
     width = len(sheet_headers("targets"))
@@ -367,7 +371,7 @@ def test_the_figure_form_reads_back_what_the_page_shows(number):
     """The entry page fills the field with number_input(stored); saving it unchanged keeps the figure."""
     from indicators.selectors import number_input
 
-    form = ActualForm({"year": "2024", "value": number_input(number)})
+    form = ActualForm({"year": "2024", "value": number_input(value=number)})
     assert form.is_valid(), form.errors
     assert form.cleaned_data["value"] == number
 
@@ -659,7 +663,7 @@ def test_a_change_from_the_baseline_equal_to_the_threshold_is_achieved(target, b
 
 
 def _threshold_of_change(target) -> Decimal:
-    """The magnitude the change must reach (or stay within) — see evaluation._change_rule."""
+    """The magnitude the change must reach (or stay within) — see evaluation.rules.change_rule."""
     decrease = target.change_direction == ChangeDirection.DECREASE
     agrees = (target.indicator.direction == Direction.LOWER_IS_BETTER) == decrease
     low, high = target.min_value, target.max_value

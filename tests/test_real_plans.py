@@ -15,9 +15,13 @@ import pytest
 import tablib
 from django.core.management import call_command
 
+from dashboards.judging import TargetStatus, evaluate_targets
+from dashboards.scope import Options, for_judging
 from indicators.evaluation import EvaluationStatus
 from indicators.models import Actual, ChangeDirection, GroupJudgement, MeasureUnit, Target, TargetKind
-from indicators.workbook import SHEETS, import_workbook, read_csv_folder, sheet_for_name
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.reading import read_csv_folder
+from exchange.workbook.sheets import sheet_for_name, SHEETS
 from plans.models import AgencyKind, BasisRelation, Document, DocumentBasis, DocumentKind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_plans"
@@ -302,17 +306,15 @@ def test_quang_binh_review_is_held_whole_and_per_urban_rural(db):
 # Judged as the dashboards judge them (figures rolled up on commit, read on their own standard)
 
 
-def judged(slug: str, capture) -> dict[tuple[str, str], "dashboards.TargetStatus"]:
+def judged(slug: str, capture) -> dict[tuple[str, str], TargetStatus]:
     from django.contrib.auth import get_user_model
-
-    from indicators import dashboards
 
     with capture(execute=True):
         import_fixture(slug)
     admin = get_user_model().objects.create_superuser("quantri-thuc-te", password="mat-khau-thu-nghiem")
     issuers = {row["Mã cơ quan"] for row in csv_rows(slug, "agencies")}
-    targets = list(dashboards._targets(Target.objects.filter(document__issuer__code__in=issuers)))
-    statuses = dashboards.evaluate_targets(admin, targets, dashboards.Options(year=2024))
+    targets = list(for_judging(Target.objects.filter(document__issuer__code__in=issuers)))
+    statuses = evaluate_targets(user=admin, targets=targets, options=Options(year=2024))
     return {(s.target.document.number or s.target.document.key, s.target.code): s for s in statuses}
 
 

@@ -11,8 +11,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from indicators import services
-from indicators.models import Actual, Evidence, ExplanationRequest, Target
-from plans.models import AdminMap, AdministrativeUnit, AuditEntry, ReviewStatus, Role, Task, TaskReport
+from indicators.models import Actual, Target
+from review.models import Evidence, ExplanationRequest
+from plans.models import AdminMap, AdministrativeUnit, Role, Task
+from review.models import AuditEntry, ReviewStatus, TaskReport
 from tests.conftest import give_second_factor, make_user
 from tests.sample_files import pdf_bytes, png_bytes
 

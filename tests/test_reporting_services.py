@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from indicators import services
 from indicators.models import Actual, Indicator, Target
 from plans import access
-from plans.models import AgencySuccession, ReviewStatus, Task
-from plans.workflow import EditConflict, audit_trail
+from plans.models import AgencySuccession, Task
+from review.models import ReviewStatus
+from review.workflow import EditConflict, audit_trail
 from tests.conftest import unit
 from tests.sample_files import pdf_bytes
 

@@ -10,7 +10,8 @@ from django.db import connection, connections, transaction
 
 from indicators import rollups
 from indicators.models import Actual, Indicator, YearlyValue
-from plans.models import AdministrativeUnit, AdminMap, ReviewStatus, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, UnitLevel
+from review.models import ReviewStatus
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent transactions")
 YEAR = 2025

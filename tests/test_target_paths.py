@@ -13,10 +13,16 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from indicators import charts, dashboards
+from dashboards import charts
+from dashboards.iptt import iptt_table
+from dashboards.iptt_xlsx import iptt_workbook
+from dashboards.judging import TargetStatus, evaluate_targets
+from dashboards.paths import anchor, projection, target_path
+from dashboards.scope import Options
+from dashboards.target import target_detail
 from indicators.evaluation import EvaluationStatus as S
 from indicators.models import Target
-from indicators.workbook import import_workbook
+from exchange.workbook.loading import import_workbook
 from plans.models import Document
 from tests.test_targets_as_written import sheet
 
@@ -88,12 +94,12 @@ def plan(db, django_capture_on_commit_callbacks):
             .select_related("indicator", "document")}
 
 
-def status_of(user, target: Target, year: int) -> dashboards.TargetStatus:
-    return dashboards.evaluate_targets(user, [target], dashboards.Options(year))[0]
+def status_of(user, target: Target, year: int) -> TargetStatus:
+    return evaluate_targets(user=user, targets=[target], options=Options(year))[0]
 
 
 def path_of(status) -> list[tuple]:
-    return [(p.year, p.low, p.high) for p in dashboards.target_path(status)]
+    return [(p.year, p.low, p.high) for p in target_path(status)]
 
 
 def line(*pairs) -> list[tuple]:
@@ -107,19 +113,19 @@ def line(*pairs) -> list[tuple]:
 def test_a_multiple_runs_from_its_baseline_to_the_baseline_times_the_bound(plan, personas):
     status = status_of(personas.leader, plan["GAP.1"], 2024)
     assert (status.evaluation.status, status.evaluation.value) == (S.ACHIEVED, Decimal("2.1"))
-    assert dashboards.anchor(status) == (2020, Decimal("40"))
+    assert anchor(status) == (2020, Decimal("40"))
     # 40 → 80, not 40 → 2 (the bound is a multiplier, not a value)
     assert path_of(status) == line((2020, "40"), (2021, "50"), (2022, "60"), (2023, "70"), (2024, "80"))
 
 
 def test_a_multiple_with_a_baseline_value_starts_at_its_year_and_is_not_capped_like_a_level(plan, personas):
     status = status_of(personas.leader, plan["GAP.2"], 2022)
-    assert dashboards.anchor(status) == (2019, Decimal("30"))
+    assert anchor(status) == (2019, Decimal("30"))
     # 57 in 2022 is above the path: the path still asks 48, 54, 60 (the evaluation's share of the growth).
     assert path_of(status) == line((2019, "30"), (2020, "36"), (2021, "42"), (2022, "48"), (2023, "54"), (2024, "60"))
     assert status.evaluation.status == S.ON_TRACK and "lộ trình cần gấp 1,6 lần sau 3/5 năm" in status.evaluation.explanation
     # The trend from the baseline given (30 in 2019) on: 30, 40, 48, 57 -> 74,9 in 2024.
-    assert dashboards.projection(status) == (2022, Decimal("57"), 2024, Decimal("74.9000"))
+    assert projection(status) == (2022, Decimal("57"), 2024, Decimal("74.9000"))
 
 
 def test_a_level_path_keeps_the_latest_figure_on_the_good_side(plan, personas):
@@ -130,7 +136,7 @@ def test_a_level_path_keeps_the_latest_figure_on_the_good_side(plan, personas):
 def test_the_projection_of_a_multiple_reads_the_figures_from_its_baseline(plan, personas):
     status = status_of(personas.leader, plan["GAP.1"], 2022)
     assert (status.evaluation.status, status.evaluation.value) == (S.AT_RISK, Decimal("1.425"))
-    assert dashboards.projection(status) == (2022, Decimal("57"), 2024, Decimal("73.8333"))
+    assert projection(status) == (2022, Decimal("57"), 2024, Decimal("73.8333"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,15 +146,15 @@ def test_the_projection_of_a_multiple_reads_the_figures_from_its_baseline(plan, 
 def test_a_relative_change_in_percent_ends_at_the_baseline_less_that_share(plan, personas):
     status = status_of(personas.leader, plan["TD.1"], 2022)
     assert path_of(status) == line((2020, "5"), (2021, "4.875"), (2022, "4.75"), (2023, "4.625"), (2024, "4.5"))
-    assert dashboards.projection(status) == (2022, Decimal("4.8"), 2024, Decimal("4.6000"))
+    assert projection(status) == (2022, Decimal("4.8"), 2024, Decimal("4.6000"))
 
 
 def test_an_average_change_in_percent_compounds_year_by_year(plan, personas):
     status = status_of(personas.leader, plan["BQ.1"], 2022)
-    assert dashboards.anchor(status) == (2020, Decimal("5"))
+    assert anchor(status) == (2020, Decimal("5"))
     assert path_of(status) == line((2020, "5"), (2021, "4.5"), (2022, "4.05"), (2023, "3.645"), (2024, "3.2805"))
     # The mean rate so far (5 → 4,8 in two years: 0,96 over two years) kept for two more: 4,8 × 0,96.
-    assert dashboards.projection(status) == (2022, Decimal("4.8"), 2024, Decimal("4.6080"))
+    assert projection(status) == (2022, Decimal("4.8"), 2024, Decimal("4.6080"))
 
 
 def test_an_average_change_range_in_percent_is_a_compounded_band(plan, personas):
@@ -161,7 +167,7 @@ def test_an_average_change_range_in_percent_is_a_compounded_band(plan, personas)
 
 
 def test_the_target_chart_draws_the_multiple_path_and_its_projection(plan, personas):
-    detail = dashboards.target_detail(personas.leader, plan["GAP.1"].pk, dashboards.Options(2022))
+    detail = target_detail(user=personas.leader, target_id=plan["GAP.1"].pk, options=Options(2022))
     traces = {trace.name: trace for trace in charts.target_figure(detail).data}
     path = traces["Lộ trình chỉ tiêu (gấp 2 lần so với năm 2020)"]
     assert (list(path.x), list(path.y)) == ([2020, 2021, 2022, 2023, 2024], [40.0, 50.0, 60.0, 70.0, 80.0])
@@ -178,7 +184,7 @@ def cells_of(table, code: str) -> tuple:
 
 
 def test_iptt_cells_of_a_multiple_and_of_changes_in_percent(plan, personas):
-    table = dashboards.iptt(personas.leader, plan["GAP.1"].document_id, dashboards.Options(2024))
+    table = iptt_table(user=personas.leader, document=plan["GAP.1"].document, options=Options(2024))
     assert table.years == [2020, 2021, 2022, 2023, 2024]
     row, cells = cells_of(table, "GAP.1")
     assert (row.measure, row.quantity_unit) == ("số lần so với năm gốc", "times")
@@ -202,8 +208,8 @@ def test_iptt_cells_of_a_multiple_and_of_changes_in_percent(plan, personas):
 
 
 def test_the_iptt_workbook_carries_the_same_cells(plan, personas):
-    table = dashboards.iptt(personas.leader, plan["GAP.1"].document_id, dashboards.Options(2024))
-    sheet_ = load_workbook(io.BytesIO(dashboards.iptt_workbook(table))).active
+    table = iptt_table(user=personas.leader, document=plan["GAP.1"].document, options=Options(2024))
+    sheet_ = load_workbook(io.BytesIO(iptt_workbook(table))).active
     assert sheet_["A1"].value == f"IPTT – Kế hoạch {REFERENCE}: Kế hoạch lộ trình thử"
     header = [cell.value for cell in sheet_[3]]
     rows = {row[0]: dict(zip(header, row)) for row in sheet_.iter_rows(min_row=4, values_only=True)}

@@ -12,13 +12,24 @@ import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from indicators import dashboards
+from dashboards.judging import evaluate_targets
+from dashboards.scope import Options
 from indicators.evaluation import EvaluationStatus as S
 from indicators.models import (
-    AssessmentVerdict, Dimension, DimensionOption, Evidence, Indicator, MeasureUnit, Target, TargetAssessment, TargetKind,
+    AssessmentVerdict,
+    Dimension,
+    DimensionOption,
+    Indicator,
+    MeasureUnit,
+    Target,
+    TargetAssessment,
+    TargetKind,
 )
-from indicators.workbook import import_workbook, sheet_headers
-from plans.models import AuditEntry, ReviewStatus, UnitGroup, UnitGroupKind
+from review.models import Evidence
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.sheets import sheet_headers
+from review.models import AuditEntry, ReviewStatus
+from plans.models import UnitGroup, UnitGroupKind
 from tests.conftest import unit
 from tests.sample_files import pdf_bytes
 
@@ -86,8 +97,8 @@ def plan(db, django_capture_on_commit_callbacks):
 
 
 def judged(user, target: Target, year: int):
-    options = dashboards.Options(year=year)
-    return dashboards.evaluate_targets(user, [target], options)[0].evaluation
+    options = Options(year=year)
+    return evaluate_targets(user=user, targets=[target], options=options)[0].evaluation
 
 
 # ---------------------------------------------------------------------------------------------

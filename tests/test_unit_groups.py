@@ -9,10 +9,12 @@ import tablib
 from django.core.management import call_command
 from django.urls import reverse
 
-from indicators.dashboards import Options, evaluate_targets
+from dashboards.judging import evaluate_targets
+from dashboards.scope import Options
 from indicators.evaluation import EvaluationStatus as Status
 from indicators.models import Target
-from indicators.workbook import import_workbook, sheet_headers
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.sheets import sheet_headers
 from plans.models import AdministrativeUnit, AdminMap, UnitGroup, UnitGroupMember, UnitLevel, UnitSuccession
 from plans.unit_groups import members_on, representatives_of
 from tests.conftest import make_user, unit
@@ -71,7 +73,7 @@ def target_row(code: str, **cells) -> dict:
 
 def judged(target: Target, year: int):
     targets = list(Target.objects.select_related("indicator", "territory", "document__issuer").filter(pk=target.pk))
-    return evaluate_targets(superuser(), targets, Options(year=year))[0]
+    return evaluate_targets(user=superuser(), targets=targets, options=Options(year=year))[0]
 
 
 # ---------------------------------------------------------------------------------------------

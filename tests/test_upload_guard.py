@@ -15,8 +15,10 @@ from django.urls import reverse
 from common import uploads
 from households.models import Household, HouseholdReview
 from households.resources import read_file
-from indicators.models import Actual, Evidence, Target
-from plans.models import AdminMap, ImportRecord, Role
+from indicators.models import Actual, Target
+from review.models import Evidence
+from plans.models import AdminMap, Role
+from exchange.models import ImportRecord
 from tests.conftest import make_user
 from tests.sample_files import jpeg_bytes, pdf_bytes, png_bytes
 

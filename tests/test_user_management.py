@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import selectors
-from plans.models import AdminMap, Agency, AuditEntry, Membership, Role
+from plans.models import AdminMap, Agency, Membership, Role
+from review.models import AuditEntry
 from tests.conftest import make_user, unit
 
 SET_PASSWORD_LINK = re.compile(r"https?://[^/\s]+(/dat-mat-khau/[^\s]+/)")
@@ -140,14 +141,14 @@ def test_refusal_matrix(people, actor, territory, action, django_capture_on_comm
 
 
 def test_the_huế_administrator_sees_only_huế_users(people):
-    managed = set(selectors.managed_users(people.admin_hue).values_list("username", flat=True))
+    managed = set(selectors.managed_users(actor=people.admin_hue).values_list("username", flat=True))
     assert managed == {"canbo.hue"}
-    assert "canbo.hg" in set(selectors.managed_users(people.national).values_list("username", flat=True))
+    assert "canbo.hg" in set(selectors.managed_users(actor=people.national).values_list("username", flat=True))
 
 
 def test_a_user_who_also_works_elsewhere_is_out_of_a_unit_administrators_reach(people):
     Membership.objects.create(user=people.hue_user, unit=unit(*CAN_THO), role=Role.LEADER)
-    assert not selectors.managed_users(people.admin_hue).filter(pk=people.hue_user.pk).exists()
+    assert not selectors.managed_users(actor=people.admin_hue).filter(pk=people.hue_user.pk).exists()
     response = client_for(people.admin_hue).post(reverse("user_deactivate", args=[people.hue_user.pk]), {"reason": "x"})
     assert response.status_code == 404
 
@@ -185,7 +186,7 @@ def test_a_unit_administrator_gives_only_roles_and_places_within_reach(people):
 
 
 def test_units_within_reach_are_the_province_and_its_communes(people):
-    units = selectors.assignable_units(people.admin_hue)
+    units = selectors.assignable_units(actor=people.admin_hue)
     hue = unit(*HUE)
     assert units.filter(pk=hue.pk).exists()
     assert units.count() == 1 + hue.children.count()

@@ -4,10 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.bulk_actuals import import_actuals
+from exchange.workbook.bulk_actuals import import_actuals
 from indicators.models import Actual, ActualSource, Indicator, YearlyValue
-from indicators.workbook import Formula, SheetRows, sheet_headers
-from plans.models import AuditEntry, ReviewStatus
+from exchange.workbook.results import Formula, SheetRows
+from exchange.workbook.sheets import sheet_headers
+from review.models import AuditEntry, ReviewStatus
 from tests.conftest import unit
 
 METHODS = ["copy", "batched"]

@@ -16,8 +16,10 @@ from django.utils.html import escape
 from households import services as register
 from households.models import DeprivationIndicator, Household
 from indicators import services
-from indicators.models import Actual, ExplanationRequest, Indicator
-from plans.models import Agency, AdminMap, Document, Membership, Role, TaskReport
+from indicators.models import Actual, Indicator
+from review.models import ExplanationRequest
+from plans.models import Agency, AdminMap, Document, Membership, Role
+from review.models import TaskReport
 from tests.conftest import unit
 from tests.test_reporting_pages import entry_url, hg_target, inherited_task, report_url
 
@@ -237,7 +239,7 @@ def test_workbook_cells_in_the_preview_are_shown_as_text(client, people, payload
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_an_uploaded_file_name_is_shown_as_text(client, people, payload, settings, tmp_path):
-    from indicators.workbook_template import build_template
+    from exchange.workbook.template import build_template
 
     settings.MEDIA_ROOT = tmp_path
     path = tmp_path / "mau.xlsx"

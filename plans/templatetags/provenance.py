@@ -2,7 +2,7 @@
 
 from django import template
 
-from plans import provenance
+from review import provenance
 
 register = template.Library()
 

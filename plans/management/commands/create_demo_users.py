@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 user.save()
             Membership.objects.get_or_create(user=user, unit=unit, agency=agency, role=role)
             self.stdout.write(f"{'Tạo' if created else 'Đã có'} {username} ({role.label}, {agency or unit})")
-            if second_factor_required(user):
+            if second_factor_required(user=user):
                 device, _created = TOTPDevice.objects.get_or_create(
                     user=user, name="demo", defaults={"key": demo_totp_key(username), "confirmed": True},
                 )

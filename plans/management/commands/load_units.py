@@ -9,7 +9,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.country_map import CountryMapError, load_country_map
+from plans.country_map import load_country_map
+from plans.country_sources import CountryMapError
 
 
 class Command(BaseCommand):
