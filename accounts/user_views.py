@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import InviteForm, MembershipForm, ReasonForm
-from review.models import AuditEntry
 from plans.models import Membership
+from review.models import AuditEntry
 
 PAGE_SIZE = 100
 

@@ -24,8 +24,9 @@ def copy_line(row: Sequence) -> str:
     return "\t".join(copy_text(value) for value in row) + "\n"
 
 
-class _LineReader:
-    """A file-like view of an iterator of lines, for psycopg2's copy_expert."""
+class LineReader:
+    """A file-like view of an iterator of lines, for psycopg2's copy_expert (lines already in the
+    COPY format the statement names)."""
 
     def __init__(self, lines: Iterator[str]):
         self.lines = lines
@@ -48,5 +49,5 @@ def copy_rows(cursor, *, table: str, columns: Sequence[str], rows: Iterable[Sequ
     `cursor` is a Django cursor (or a psycopg2 one); `table` and `columns` are trusted names.
     """
     raw = getattr(cursor, "cursor", cursor)
-    lines = _LineReader(copy_line(row) for row in rows)
+    lines = LineReader(copy_line(row) for row in rows)
     raw.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", lines, BUFFER_SIZE)

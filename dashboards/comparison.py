@@ -17,7 +17,7 @@ from indicators import selectors
 from indicators.evaluation import Evaluation, EvaluationStatus, evaluate
 from indicators.models import Indicator, Target, TargetKind
 from plans.country_sources import REORGANISATION_DATE
-from plans.models import AdminMap, AdministrativeUnit, UnitLevel, UnitSuccession
+from plans.models import AdministrativeUnit, AdminMap, UnitLevel, UnitSuccession
 from plans.unit_names import names_in_year
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from dashboards.judging import TargetStatus
 from indicators.evaluation import project
 from indicators.models import ChangeDirection, Direction, MeasureUnit, TargetKind
 
+
 @dataclass(frozen=True)
 class PathPoint:
     year: int

@@ -23,15 +23,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from import_export.resources import ModelResource
 
+from common.spreadsheets import escape_formula, write_xlsx
+from exchange.models import ImportRecord
 from indicators.models import Actual
 from indicators.resources import ActualResource, TargetResource
 from plans import access
-from exchange.models import ImportRecord
-from review.models import RecordSource
-from review.provenance import produced_by
-from common.spreadsheets import escape_formula, write_xlsx
 from plans.resources import DocumentResource, TaskResource
 from plans.widgets import VietnameseDecimalWidget
+from review.models import RecordSource
+from review.provenance import produced_by
 
 CHUNK = 2000
 User = get_user_model()

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.spreadsheets import write_xlsx
 from exchange import tasks
 from exchange.exports import EXPORTS, FORMATS, count_rows, export_rows, write_csv, xlsx_row_limit
+from exchange.models import ImportRecord, ImportStatus
 from exchange.workbook import records
 from exchange.workbook.reading import WorkbookRefused
 from exchange.workbook.sheets import SHEET_TITLES, max_upload_bytes
@@ -32,7 +33,6 @@ from jobs import services as jobs_services
 from plans import access
 from plans.access import Action
 from plans.models import AdministrativeUnit, UnitLevel
-from exchange.models import ImportRecord, ImportStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -8,8 +8,15 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy, ngettext
 
 from households import privacy, selectors, services
-from households.models import DeprivationIndicator, Household, HouseholdAccessLog, HouseholdReview, PovertyStandard, RegisterStat
 from households.aggregate_models import AggregateReview
+from households.models import (
+    DeprivationIndicator,
+    Household,
+    HouseholdAccessLog,
+    HouseholdReview,
+    PovertyStandard,
+    RegisterStat,
+)
 from plans.admin import AccentInsensitiveSearchMixin
 
 

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from plans.models import AdministrativeUnit
 from exchange.models import ImportRecord
+from plans.models import AdministrativeUnit
 
 # The counts of a table, in the order provinces publish them.
 COUNT_FIELDS = (

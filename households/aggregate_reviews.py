@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from exchange.models import ImportRecord, ImportStatus
 from households.aggregate_models import COUNT_FIELDS, AggregateReview
 from households.models import PovertyStandard, RegisterStat
 from households.register_actuals import ACTUAL_UPDATE_FIELDS, register_standards
@@ -26,9 +27,8 @@ from indicators.rollups import refresh_yearly_values
 from plans import access
 from plans.access import Action
 from plans.models import AdministrativeUnit, UnitLevel
-from exchange.models import ImportRecord, ImportStatus
-from review.models import ReviewStatus
 from plans.text import search_key
+from review.models import ReviewStatus
 
 RATE_FIELDS = ("poor_rate", "near_poor_rate")
 # Register indicators an aggregate row feeds: code -> (count field, published rate field) for the

@@ -13,8 +13,9 @@ score above the cutoff is classed not poor.
 
 from dataclasses import dataclass
 
-from households.models import LivingClass, Movement
 from django.utils.translation import gettext as _
+
+from households.models import LivingClass, Movement
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from households import services
 from households.models import Household, HouseholdReview, LivingClass, RegisterStat
-from households.register_coverage import Tree, closed_units, units_fed
 from households.recompute import CLASS_FIELD, COUNT_FIELDS, MOVEMENT_FIELD, REORGANISATION_YEAR, tally_groups
 from households.register_actuals import COUNT_INDICATORS, RATE_INDICATORS, register_standards
+from households.register_coverage import Tree, closed_units, units_fed
 from households.standards import standard_for
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind
 from plans.models import AdministrativeUnit, UnitLevel

@@ -18,16 +18,16 @@ from import_export import fields, resources
 from import_export.widgets import CharWidget, Widget
 
 from common import uploads
+from common.spreadsheets import escape_formula, unescape_formula
 from households import selectors, services
 from households.commune_figures import refresh_commune
 from households.models import Area, Cause, Household, HouseholdReview, LivingClass
 from plans import access
-from review import workflow
 from plans.access import Action
 from plans.models import AdministrativeUnit, AdminMap, UnitLevel
 from plans.resources import WholeNumberWidget as YearWidget
-from common.spreadsheets import escape_formula, unescape_formula
 from plans.widgets import ChoiceLabelWidget, VietnameseDecimalWidget, YesNoWidget
+from review import workflow
 
 CODE = "Mã hộ"
 COMMUNE = "Mã xã"

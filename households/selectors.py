@@ -7,9 +7,9 @@ see the aggregates of their territory, never the households.
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import F, FilteredRelation, Q, QuerySet
-from django.contrib.auth.models import User
 
 from households.models import (
     AccessAction,

@@ -2,8 +2,6 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 

@@ -12,17 +12,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dashboards.scope import dashboard_targets, has_territory
 from indicators import assessments
-from review import audit_history
 from indicators.forms import EvidenceField, ReturnForm, add_service_errors
 from indicators.models import AssessmentVerdict, Target, TargetAssessment, TargetKind
 from indicators.view_helpers import EDITABLE, message_errors, run_step
 from plans import access
 from plans.access import Action
+from review import audit_history
 from review.models import ReviewStatus
 from review.workflow import EditConflict
 

@@ -14,11 +14,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from indicators.models import AssessmentVerdict, Target, TargetAssessment, TargetKind
-from review.models import Evidence
 from indicators.services import save_first, validate_evidence
-from review import workflow
 from plans.access import Action, require
-from review.models import ReviewStatus
+from review import workflow
+from review.models import Evidence, ReviewStatus
 
 
 def latest_approved(target: Target, *, as_of_year: int) -> TargetAssessment | None:

@@ -300,7 +300,7 @@ class PeriodRow:
 def period_figures(user, *, indicator: Indicator, unit: AdministrativeUnit, year: int, period_kind: str,
                    period_number: int, text, options: list[DimensionOption] | None = None) -> list[PeriodRow]:
     """The whole and each option's figure of one period, as the user may see them (any status),
-    `text(actual)` giving each figure's words; [] for an indicator without dimensions. One query
+    `text(record=actual)` giving each figure's words; [] for an indicator without dimensions. One query
     with the indicator's `options` given, two without."""
     if options is None:
         options = indicator_options(indicator)
@@ -318,7 +318,7 @@ def period_figures(user, *, indicator: Indicator, unit: AdministrativeUnit, year
     rows = [PeriodRow(WHOLE, str(WHOLE_LABEL), actuals.get(WHOLE))]
     rows += [PeriodRow(o.code, f"{o.dimension.name}: {o.name}", actuals.get(o.code)) for o in options]
     for row in rows:
-        row.text = text(row.actual) if row.actual is not None else ""
+        row.text = text(record=row.actual) if row.actual is not None else ""
 
     def figure(actual) -> Figure | None:
         return Figure(actual.effective_value if actual.value is None else actual.value, actual.numerator,

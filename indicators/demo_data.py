@@ -29,11 +29,10 @@ from django.utils.translation import gettext as _
 from households.models import Household, HouseholdAccessLog, HouseholdReview, RegisterStat
 from indicators import rollups
 from indicators.models import Actual, ActualSource, PeriodKind
-from review.models import Evidence
-from review import workflow
 from plans.access import predecessor_unit_ids
 from plans.models import AdministrativeUnit, UnitLevel
-from review.models import AuditEntry, ReviewStatus
+from review import workflow
+from review.models import AuditEntry, Evidence, ReviewStatus
 
 DEMO_SOURCES = (ActualSource.ILLUSTRATIVE, ActualSource.SYNTHETIC)
 REPLACE_ACTION = "replace_demo"
@@ -93,7 +92,7 @@ def subtree_ids(units: Iterable[AdministrativeUnit]) -> set[int] | None:
     roots = predecessor_unit_ids(roots)
     below = Q(pk__in=roots)
     hop = "parent"
-    for _ in range(SUBTREE_DEPTH):
+    for _depth in range(SUBTREE_DEPTH):
         below |= Q(**{f"{hop}__in": roots})
         hop = f"{hop}__parent"
     return set(AdministrativeUnit.objects.filter(below).values_list("pk", flat=True))

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from indicators import breakdowns, selectors, services
-from review.models import ProgressState
 from plans.text import parse_number
+from review.models import ProgressState
 
 DATE_FORMAT = "%d/%m/%Y"
 DATE_ERROR = _("Nhập ngày dạng dd/mm/yyyy, ví dụ 09/02/2022.")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from indicators.models import Aggregation, Direction, Indicator, MeasureUnit
-from plans.models import AdminMap, AdministrativeUnit, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, UnitLevel
 from review.models import ReviewStatus
 
 FIRST_YEAR, LAST_YEAR = 2020, 2026

@@ -1,20 +1,16 @@
 """The indicator catalogue, the targets documents set and the actuals officers report."""
 
+import re
 from decimal import Decimal
 
-import re
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from plans.models import AdministrativeUnit, Document, SearchKeyMixin, Task
-from review.models import RecordSource, ReportingPeriod, ReviewedRecord, ReviewStatus, TaskReport, period_constraint
+from plans.models import AdministrativeUnit, Document, SearchKeyMixin
 from plans.text import format_number
+from review.models import RecordSource, ReportingPeriod, ReviewedRecord, ReviewStatus, period_constraint
 
 
 class MeasureUnit(models.TextChoices):

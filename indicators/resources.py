@@ -5,12 +5,9 @@ from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget, Widget
 
-from indicators.target_rules import target_problems
-
 from indicators import closures
-from indicators.demo_data import DEMO_SOURCES, REPLACE_ACTION, REPLACE_REASON
 from indicators.breakdowns import breakdown_error
-from indicators.restated import restates_error
+from indicators.demo_data import DEMO_SOURCES, REPLACE_ACTION, REPLACE_REASON
 from indicators.models import (
     Actual,
     ActualSource,
@@ -25,9 +22,9 @@ from indicators.models import (
     Target,
     TargetKind,
 )
-from review.workflow import record_audit, snapshot
+from indicators.restated import restates_error
+from indicators.target_rules import target_problems
 from plans.group_resources import UnitGroupWidget
-from review.models import ReviewStatus
 from plans.resources import DOCUMENT_COLUMN, ISSUER_COLUMN, MAP_COLUMN, WholeNumberWidget, WorkbookResource
 from plans.widgets import (
     REF_SEPARATOR,
@@ -41,6 +38,8 @@ from plans.widgets import (
     find_document,
     split_reference,
 )
+from review.models import ReviewStatus
+from review.workflow import record_audit, snapshot
 
 
 class IndicatorWidget(ForeignKeyWidget):

@@ -32,7 +32,7 @@ from django.db.models import Count, Q, Sum
 
 from households.models import PovertyStandard
 from indicators.models import Actual, ActualSource, Aggregation, Indicator, PeriodKind, YearlyValue
-from plans.models import AdminMap, AdministrativeUnit, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, UnitLevel
 from review.models import AuditEntry, ReviewStatus
 
 COMBINABLE = (Aggregation.SUM, Aggregation.RATIO)

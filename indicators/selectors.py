@@ -10,23 +10,22 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, CharField, ExpressionWrapper, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.contrib.auth.models import User
 
 from indicators import breakdowns, closures
 from indicators.models import Actual, MeasureUnit, PeriodKind, Target, TargetAssessment
-from review.models import Evidence, ExplanationRequest
 from plans import access
 from plans.access import Action
 from plans.models import AdministrativeUnit, Task
-from review.models import AuditEntry, ReviewStatus, TaskReport
-from review.provenance import with_provenance
 from plans.text import format_number, query_number
+from review.models import AuditEntry, Evidence, ExplanationRequest, ReviewStatus, TaskReport
+from review.provenance import with_provenance
 from review.workflow import audit_trail
 
 # Enough parents for access.unit_in_reach to walk a unit's chain without a query per row.

@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 from common import uploads
 from indicators import closures, demo_data
 from indicators.breakdowns import breakdown_error
-from indicators.poverty_standards import standard_for_figure
 from indicators.models import Actual, ActualSource, Indicator, MeasureUnit, PeriodKind, Target
-from review.models import Evidence, ExplanationRequest
-from review import workflow
+from indicators.poverty_standards import standard_for_figure
 from plans.access import Action, require
 from plans.models import AdministrativeUnit, Task
-from review.models import ReviewedRecord, ReviewStatus, TaskReport
+from review import workflow
+from review.models import Evidence, ExplanationRequest, ReviewedRecord, ReviewStatus, TaskReport
 from review.workflow import EditConflict
 
 COUNT_UNITS = {

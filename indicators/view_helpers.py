@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect
 from indicators import selectors
 from indicators.forms import ReportForm, ReturnForm, add_service_errors
 from indicators.models import Target
+from plans.models import Task
 from review import provenance
 from review.models import ReviewStatus
-from plans.models import Task
 
 EDITABLE = {ReviewStatus.DRAFT, ReviewStatus.RETURNED}
 

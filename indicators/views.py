@@ -18,26 +18,24 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from review import audit_history
 from indicators import breakdowns, merged_entry, poverty_standards, selectors, services
 from indicators.forms import ActualForm, ReturnForm, add_service_errors
 from indicators.models import Actual, Target
 from indicators.view_helpers import (
     EDITABLE,
     conflict_context,
-    warn_about,
     rebind,
     return_step,
     target_in_scope,
+    warn_about,
     workflow_step,
 )
 from plans import access
-from review import provenance
 from plans.access import Action
 from plans.models import AdministrativeUnit
+from review import audit_history, provenance
 from review.models import ReviewStatus
 from review.workflow import EditConflict
-
 
 # ---------------------------------------------------------------------------------------------
 # Figures (actuals)

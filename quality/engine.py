@@ -19,9 +19,9 @@ from django.db.models import Q
 from indicators.models import Indicator, YearlyValue
 from plans import access
 from plans.models import AdministrativeUnit, UnitLevel
-from review.models import ReportingPeriod
 from quality.expressions import Term, parse
 from quality.models import Operator, QualityFinding, QualityRule
+from review.models import ReportingPeriod
 
 HUNDRED = Decimal(100)
 PLACES = Decimal("0.000001")

@@ -11,6 +11,7 @@ validation rule sides, which are expressions over data elements.
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
 from django.utils.translation import gettext as _
 
 FIELDS = ("value", "numerator", "denominator", "rate")

@@ -7,14 +7,15 @@ the others need figures the file may not hold; the data-quality page runs them a
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from exchange.workbook.bulk_rows import COL_DENOMINATOR, COL_NUMERATOR, COL_VALUE, decimal_cell
-from exchange.workbook.results import dataset_rows, RowError, SheetRows
-from review.models import ReportingPeriod
+from exchange.workbook.results import RowError, SheetRows, dataset_rows
 from plans.text import format_number
 from quality.engine import field_value, passes
 from quality.expressions import Term, parse
 from quality.models import QualityRule, Severity
-from django.utils.translation import gettext as _
+from review.models import ReportingPeriod
 
 SHEET = "actuals"
 KEY_COLUMNS = ("Mã địa bàn", "Bản đồ", "Năm", "Kỳ", "Số kỳ")  # across standards: HN01 has none, GN03 has one

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator
 from plans.models import AdministrativeUnit
-from review.models import ReportingPeriod
 from quality.expressions import ExpressionError, parse
+from review.models import ReportingPeriod
 
 
 class Operator(models.TextChoices):

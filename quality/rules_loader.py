@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from review.models import ReportingPeriod
 from quality.models import Operator, QualityRule, Severity
+from review.models import ReportingPeriod
 
 SEVERITIES = {str(label).lower(): value for value, label in Severity.choices} | {v: v for v in Severity.values}
 PERIODS = {str(label).lower(): value for value, label in ReportingPeriod.choices} | {v: v for v in ReportingPeriod.values}

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.contrib.auth.models import User
 
 from plans import access
 from plans.models import AdministrativeUnit, Role, UnitLevel

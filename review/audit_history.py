@@ -6,11 +6,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
+from plans.text import format_number
 from review.models import ProgressState, ReviewStatus
 from review.provenance import audit_actor
-from plans.text import format_number
 from review.workflow import audit_trail
-
 
 ACTION_LABELS = {
     "create": _("Tạo mới"),

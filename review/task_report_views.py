@@ -16,15 +16,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from review import audit_history
 from indicators import selectors, services
 from indicators.forms import ReturnForm, TaskReportForm, add_service_errors
 from indicators.view_helpers import EDITABLE, conflict_context, rebind, return_step, task_in_scope, workflow_step
 from plans import access
-from review import provenance
 from plans.access import Action
-from review.models import ReviewStatus, TaskReport
 from plans.models import Task
+from review import audit_history, provenance
+from review.models import ReviewStatus, TaskReport
 from review.workflow import EditConflict
 
 

@@ -8,7 +8,6 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from indicators import closures
 from indicators.models import Actual, Target
-from review.models import ExplanationRequest
 from indicators.selectors import (
     PARENTS,
     YEARLY,
@@ -23,7 +22,7 @@ from indicators.selectors import (
 from plans import access
 from plans.access import Action
 from plans.models import AdministrativeUnit, Task
-from review.models import TaskReport
+from review.models import ExplanationRequest, TaskReport
 
 
 def open_requests() -> QuerySet[ExplanationRequest]:

@@ -17,14 +17,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from exchange.models import ImportRecord, ImportStatus
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.reading import read_csv_folder
 from households import commune_figures, services
 from households.aggregate_views import SESSION_KEY
 from households.models import AggregateReview, Area, PovertyStandard, RegisterStat
 from indicators.models import Actual, ActualSource, YearlyValue
-from exchange.workbook.loading import import_workbook
-from exchange.workbook.reading import read_csv_folder
 from plans.models import AdministrativeUnit, AdminMap, Role, UnitLevel
-from exchange.models import ImportRecord, ImportStatus
 from tests.conftest import make_user, unit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_plans"

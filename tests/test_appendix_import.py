@@ -12,11 +12,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from exchange.models import AppendixUpload, ColumnLayout
-from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
+from exchange.models import AppendixUpload, ColumnLayout, ImportRecord, ImportStatus
+from exchange.workbook.sheets import SHEET_TITLES, sheet_headers
 from plans.models import Agency, AgencyKind, Document, Recurrence, Role, Task
 from review.models import AuditEntry
-from exchange.models import ImportRecord, ImportStatus
 from tests.conftest import make_user
 
 FIXTURES = Path(__file__).parent / "fixtures" / "appendix"

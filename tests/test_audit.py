@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from indicators.models import Target
-from review.models import AuditEntry
 from plans.models import Membership
+from review.models import AuditEntry
 from review.workflow import audit_trail, record_audit
 from tests.conftest import unit
 

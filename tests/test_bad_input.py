@@ -12,13 +12,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from exchange.models import ImportRecord, ImportStatus
 from households.models import Household
 from indicators import services
-from review.models import ExplanationRequest
 from indicators.models import Indicator, Target
 from plans.models import AdminMap, Role
-from exchange.models import ImportRecord, ImportStatus
-from review.models import TaskReport
+from review.models import ExplanationRequest, TaskReport
 from tests.test_properties import vietnamese
 from tests.test_reporting_pages import hg_target, inherited_task, report_url
 from tests.test_xss import make_user

@@ -17,11 +17,11 @@ from dashboards.scope import Options
 from exchange.workbook.loading import import_workbook
 from exchange.workbook.reading import read_upload
 from exchange.workbook.results import WorkbookResult
+from exchange.workbook.sheets import SHEET_TITLES, sheet_headers
 from indicators import breakdowns
 from indicators.evaluation import EvaluationStatus
 from indicators.models import Actual, Dimension, DimensionOption, Indicator, Target, YearlyValue
-from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
-from plans.models import AdminMap, AdministrativeUnit
+from plans.models import AdministrativeUnit, AdminMap
 from review.models import ReviewStatus
 
 CODE = "GN-DTTS"  # an indicator of these tests, split by ethnicity

@@ -18,16 +18,23 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from exchange.models import ImportRecord, ImportStatus
 from indicators import rollups, services
 from indicators.models import Actual, ActualSource, Indicator, Target
-from review.models import Evidence
 from plans.models import AdminMap, Role, Task
-from review.models import AuditEntry, ReviewStatus, TaskReport
-from exchange.models import ImportRecord, ImportStatus
-from tests.browser import (  # noqa: F401 (browser and browsing are fixtures)
-    PHONE, browser, browsing, log_in, overflow, plot_data, save_download, screenshot, wide_elements,
-)
+from review.models import AuditEntry, Evidence, ReviewStatus, TaskReport
 from tests import sample_files
+from tests.browser import (  # noqa: F401 (browser and browsing are fixtures)
+    PHONE,
+    browser,
+    browsing,
+    log_in,
+    overflow,
+    plot_data,
+    save_download,
+    screenshot,
+    wide_elements,
+)
 from tests.conftest import make_user, unit
 
 YEAR = 2024

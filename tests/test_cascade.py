@@ -11,9 +11,9 @@ import tablib
 from django.conf import settings
 from django.core.management import call_command
 
-from indicators.models import ChangeDirection, MeasureUnit, Target, TargetKind
 from exchange.workbook.loading import import_workbook
 from exchange.workbook.reading import read_csv_folder
+from indicators.models import ChangeDirection, MeasureUnit, Target, TargetKind
 from plans.models import Agency, Document, DocumentBasis, Task
 from tests.conftest import document, unit
 

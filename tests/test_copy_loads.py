@@ -16,7 +16,13 @@ from households.models import Household, HouseholdReview
 from households.recompute import recompute_register
 from indicators.models import Actual, ActualSource
 from review.models import ReviewStatus
-from tests.test_households_register import add_household, commune_officer, merged_commune, review, standards  # noqa: F401
+from tests.test_households_register import (  # noqa: F401
+    add_household,
+    commune_officer,
+    merged_commune,
+    review,
+    standards,
+)
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
 

@@ -26,19 +26,18 @@ from django.db import connection, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
+from exchange.models import ImportRecord, ImportStatus
+from exchange.workbook.bulk_actuals import import_actuals
+from exchange.workbook.results import SheetRows
+from exchange.workbook.sheets import SHEET_TITLES, sheet_headers
 from households import services as household_services
 from households.management.commands.generate_register import DEMO_OFFICER
 from households.models import Household
 from indicators import services
-from exchange.workbook.bulk_actuals import import_actuals
 from indicators.models import Actual, Target
-from review.models import Evidence
-from exchange.workbook.results import SheetRows
-from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
 from plans.management.commands.create_demo_users import DEMO_USERS
-from exchange.models import ImportRecord, ImportStatus
-from review.models import RecordSource, TaskReport
 from plans.models import Task
+from review.models import Evidence, RecordSource, TaskReport
 from tests import sample_files
 from tests.crawl import ADMIN, INVALID_MARKER, crawl, visit
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from indicators import rollups
 from indicators.models import Actual, ActualSource, Indicator, Target
-from plans.models import AdminMap, AdministrativeUnit, Document, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, Document, UnitLevel
 from review.models import ReviewStatus
 from tests.conftest import unit
 

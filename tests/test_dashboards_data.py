@@ -25,7 +25,7 @@ from indicators import illustrative, rollups, services
 from indicators.evaluation import EvaluationStatus as Status
 from indicators.management.commands.generate_illustrative_actuals import generate_task_reports
 from indicators.models import Actual, ActualSource, Indicator, Target, TargetKind, YearlyValue
-from plans.models import AdminMap, AdministrativeUnit, Agency, Document, Recurrence, Task, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, Agency, Document, Recurrence, Task, UnitLevel
 from review.models import ProgressState, ReviewStatus, TaskReport
 from tests.conftest import unit
 

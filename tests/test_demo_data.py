@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from households.recompute import recompute_register
 from dashboards.iptt import iptt_table
 from dashboards.scope import Options
+from households.recompute import recompute_register
 from indicators import illustrative, rollups
 from indicators.models import Actual, ActualSource, Indicator, Target, TargetKind, YearlyValue
-from plans.models import AdminMap, AdministrativeUnit, Document, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, Document, UnitLevel
 from review.models import TaskReport
 from tests.conftest import unit
 

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from exchange.workbook.bulk_actuals import import_actuals
 from households.models import Household, HouseholdReview, RegisterStat
 from indicators import rollups
-from exchange.workbook.bulk_actuals import import_actuals
 from indicators.demo_data import REPLACE_ACTION, REPLACE_REASON, parse_unit, remove_demo_data, subtree_ids
 from indicators.models import Actual, ActualSource, Target, YearlyValue
 from plans.models import AdminMap

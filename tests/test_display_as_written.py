@@ -25,17 +25,18 @@ from dashboards.judging import closure_note, evaluate_targets
 from dashboards.paths import target_path
 from dashboards.scope import Options
 from dashboards.target import target_detail
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.sheets import sheet_headers
 from indicators.admin import TargetAdminForm
 from indicators.models import Actual, Indicator, MeasureUnit, Target, TargetKind
 from indicators.restated import restates_error
-from exchange.workbook.loading import import_workbook
-from exchange.workbook.sheets import sheet_headers
-from plans.models import AdminMap, AdministrativeUnit, Document, DocumentBasis, UnitLevel
+from plans.models import AdministrativeUnit, AdminMap, Document, DocumentBasis, UnitLevel
 from plans.text import format_number
 from plans.unit_names import names_in_year
 from tests.conftest import unit
-from tests.test_provenance import import_through_the_service as import_and_apply, register_figures
 from tests.test_exports import csv_rows, xlsx_rows
+from tests.test_provenance import import_through_the_service as import_and_apply
+from tests.test_provenance import register_figures
 from tests.test_workbook import row_of
 
 TRAILING_ZERO = re.compile(r"\d,\d*0(?!\d)")  # "12,0900", "50,00": a decimal part that ends in 0

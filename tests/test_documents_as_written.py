@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from plans.models import Agency, AgencyKind, BasisRelation, Document, DocumentBasis, DocumentKind, Task
 from exchange.models import ImportStatus
+from plans.models import Agency, AgencyKind, BasisRelation, Document, DocumentBasis, DocumentKind, Task
 from plans.resources import DocumentBasisResource, DocumentResource
 from plans.services import add_basis
 from tests.conftest import document

@@ -10,7 +10,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from indicators.evaluation import Evaluation, EvaluationStatus as S, evaluate, project, yearly_values
+from indicators.evaluation import Evaluation
+from indicators.evaluation import EvaluationStatus as S
+from indicators.evaluation import evaluate, project, yearly_values
 from indicators.models import (
     Actual,
     ChangeDirection,

@@ -12,21 +12,21 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
+from common.spreadsheets import escape_formula, unescape_formula
 from exchange.exports import visible_rows
 from indicators.models import Actual, Indicator
 from indicators.resources import ActualResource
 from indicators.services import save_actual
-from review import provenance
 from plans.models import Document
-from review.models import RecordSource
-from common.spreadsheets import escape_formula, unescape_formula
 from plans.resources import DocumentResource
 from plans.text import format_number
+from review import provenance
+from review.models import RecordSource
 from tests.conftest import make_user, unit
-from tests.test_provenance import figure_row, import_in_bulk, import_through_the_service, named, records  # noqa: F401
-from django_tasks_db.models import DBTaskResult
 from tests.jobs_helpers import run_tasks
+from tests.test_provenance import figure_row, import_in_bulk, import_through_the_service, named, records  # noqa: F401
 
 
 def csv_rows(response) -> list[list[str]]:

@@ -25,11 +25,10 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from bench import server
-from indicators.models import Actual, Indicator, Target, TargetKind
-from review.models import Evidence
-from plans.models import AdminMap, Document, Role
-from review.models import AuditEntry
 from exchange.models import ImportRecord
+from indicators.models import Actual, Indicator, Target, TargetKind
+from plans.models import AdminMap, Document, Role
+from review.models import AuditEntry, Evidence
 from tests.conftest import make_user, unit
 from tests.sample_files import pdf_bytes
 

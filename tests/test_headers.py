@@ -12,11 +12,11 @@ from django.db import connection
 from django.urls import reverse
 
 from bench import server
+from exchange.models import ImportRecord
 from households import synthetic
 from households.models import Household
 from indicators.models import Actual, ActualSource, Indicator, Target
-from plans.models import AdminMap, AdministrativeUnit, Membership, Role
-from exchange.models import ImportRecord
+from plans.models import AdministrativeUnit, AdminMap, Membership, Role
 from review.models import ReviewStatus
 from tests.conftest import make_user, unit
 from tests.jobs_helpers import run_tasks

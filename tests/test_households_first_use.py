@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from households import charts, services, synthetic
-from households.register_actuals import REGISTER_INDICATORS
 from households.models import Area, Household, HouseholdReview, RegisterStat
+from households.register_actuals import REGISTER_INDICATORS
 from indicators.models import Actual, ActualSource, YearlyValue
 from plans.models import AdministrativeUnit, AdminMap, Role, UnitLevel
 from tests.conftest import make_user, unit

@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from indicators import services
 from exchange.workbook.bulk_actuals import import_actuals
-from indicators.models import Actual, Indicator, PeriodKind, Target
 from exchange.workbook.results import SheetRows
 from exchange.workbook.sheets import sheet_headers
+from indicators import services
+from indicators.models import Actual, Indicator, PeriodKind, Target
 from plans.models import AdminMap
 from review.models import RecordSource, ReviewStatus
 from tests.conftest import unit

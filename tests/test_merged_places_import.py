@@ -17,15 +17,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from exchange.models import ImportRecord
 from exchange.workbook import records
-from indicators import closures
 from exchange.workbook.bulk_actuals import import_actuals
-from indicators.models import Actual, PeriodKind
-from indicators.resources import ActualResource
 from exchange.workbook.results import SheetRows
 from exchange.workbook.sheets import sheet_headers
+from indicators import closures
+from indicators.models import Actual, PeriodKind
+from indicators.resources import ActualResource
 from plans.models import AdministrativeUnit, AdminMap, Membership, Role, UnitLevel
-from exchange.models import ImportRecord
 from tests.conftest import make_user, unit
 from tests.test_workbook import row_of, xlsx
 

@@ -14,17 +14,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from households import services as register_services
-from households.models import Household, HouseholdReview, PovertyStandard
 from dashboards.judging import evaluate_targets
 from dashboards.scope import Options, for_judging
 from exchange.workbook.bulk_actuals import import_actuals
-from indicators.evaluation import EvaluationStatus
-from indicators.poverty_standards import Standards
-from indicators.models import Actual, ChangeDirection, Indicator, MeasureUnit, Target, TargetKind, YearlyValue
-from indicators.resources import ActualResource
 from exchange.workbook.results import SheetRows
 from exchange.workbook.sheets import sheet_headers
+from households import services as register_services
+from households.models import Household, HouseholdReview, PovertyStandard
+from indicators.evaluation import EvaluationStatus
+from indicators.models import Actual, ChangeDirection, Indicator, MeasureUnit, Target, TargetKind, YearlyValue
+from indicators.poverty_standards import Standards
+from indicators.resources import ActualResource
 from plans.models import AdminMap, Document, Membership, Role, UnitLevel
 from review.models import ReviewStatus
 from tests.conftest import make_user, unit

@@ -18,10 +18,16 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from common.spreadsheets import FORMULA_TRIGGERS, escape_formula, unescape_formula
+from exchange.workbook.bulk_rows import BulkResult, RowChecker, decimal_cell, whole_cell
+from exchange.workbook.reading import SheetReader, cell_text
+from exchange.workbook.results import Formula
+from exchange.workbook.sheets import sheet_headers
 from households.forms import HouseholdForm, ListFilterForm, ReviewForm
 from households.models import Area, Cause, LivingClass
-from exchange.workbook.bulk_rows import BulkResult, RowChecker, decimal_cell, whole_cell
-from indicators.evaluation import Evaluation, EvaluationStatus as S, evaluate
+from indicators.evaluation import Evaluation
+from indicators.evaluation import EvaluationStatus as S
+from indicators.evaluation import evaluate
 from indicators.forms import ActualForm, AnswerForm, ExplanationRequestForm, ReturnForm, TaskReportForm
 from indicators.models import (
     Aggregation,
@@ -34,15 +40,11 @@ from indicators.models import (
     TargetKind,
 )
 from indicators.resources import ImportStatusWidget, PeriodNumberWidget, period_error
-from exchange.workbook.reading import cell_text, SheetReader
-from exchange.workbook.results import Formula
-from exchange.workbook.sheets import sheet_headers
 from plans.models import AgencyKind, Document, DocumentKind
-from review.models import ReviewStatus
-from common.spreadsheets import FORMULA_TRIGGERS, escape_formula, unescape_formula
 from plans.resources import WholeNumberWidget
 from plans.text import format_number, parse_number, search_key
 from plans.widgets import ChoiceLabelWidget, VietnameseDateWidget, VietnameseDecimalWidget, YesNoWidget
+from review.models import ReviewStatus
 
 PROPERTY = settings(max_examples=150, deadline=None, derandomize=True, database=None)
 PROPERTY_MORE = settings(max_examples=400, deadline=None, derandomize=True, database=None)

@@ -16,17 +16,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from households import services as household_services
+from exchange.models import ImportRecord, ImportStatus
 from exchange.workbook import records as workbook
 from exchange.workbook.bulk_actuals import import_actuals
-from indicators.models import Actual, ActualSource, Indicator, Target
-from review.models import ExplanationRequest
 from exchange.workbook.results import SheetRows
 from exchange.workbook.sheets import sheet_headers
-from review import provenance
-from review.models import AuditEntry, ProgressState, RecordSource, ReviewStatus, TaskReport
-from exchange.models import ImportRecord, ImportStatus
+from households import services as household_services
+from indicators.models import Actual, ActualSource, Indicator, Target
 from plans.models import Membership, Role, Task
+from review import provenance
+from review.models import AuditEntry, ExplanationRequest, ProgressState, RecordSource, ReviewStatus, TaskReport
 from tests.conftest import make_user
 from tests.test_workbook import row_of, xlsx
 

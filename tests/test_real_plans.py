@@ -17,11 +17,11 @@ from django.core.management import call_command
 
 from dashboards.judging import TargetStatus, evaluate_targets
 from dashboards.scope import Options, for_judging
-from indicators.evaluation import EvaluationStatus
-from indicators.models import Actual, ChangeDirection, GroupJudgement, MeasureUnit, Target, TargetKind
 from exchange.workbook.loading import import_workbook
 from exchange.workbook.reading import read_csv_folder
-from exchange.workbook.sheets import sheet_for_name, SHEETS
+from exchange.workbook.sheets import SHEETS, sheet_for_name
+from indicators.evaluation import EvaluationStatus
+from indicators.models import Actual, ChangeDirection, GroupJudgement, MeasureUnit, Target, TargetKind
 from plans.models import AgencyKind, BasisRelation, Document, DocumentBasis, DocumentKind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_plans"

@@ -12,9 +12,8 @@ from django.urls import reverse
 
 from indicators import services
 from indicators.models import Actual, Target
-from review.models import Evidence, ExplanationRequest
-from plans.models import AdminMap, AdministrativeUnit, Role, Task
-from review.models import AuditEntry, ReviewStatus, TaskReport
+from plans.models import AdministrativeUnit, AdminMap, Role, Task
+from review.models import AuditEntry, Evidence, ExplanationRequest, ReviewStatus, TaskReport
 from tests.conftest import give_second_factor, make_user
 from tests.sample_files import pdf_bytes, png_bytes
 

@@ -13,8 +13,15 @@ from indicators.models import Actual
 from plans.models import AdminMap, Role
 from review.models import ReviewStatus, TaskReport
 from tests.conftest import make_user
+from tests.test_provenance import (
+    figure_row,
+    hg_target,
+    hg_task,
+    import_in_bulk,
+    import_through_the_service,
+    seeded_report,
+)
 from tests.test_workbook import row_of
-from tests.test_provenance import figure_row, hg_target, hg_task, import_in_bulk, import_through_the_service, seeded_report
 
 
 @pytest.fixture(autouse=True)

@@ -20,9 +20,9 @@ from dashboards.judging import TargetStatus, evaluate_targets
 from dashboards.paths import anchor, projection, target_path
 from dashboards.scope import Options
 from dashboards.target import target_detail
+from exchange.workbook.loading import import_workbook
 from indicators.evaluation import EvaluationStatus as S
 from indicators.models import Target
-from exchange.workbook.loading import import_workbook
 from plans.models import Document
 from tests.test_targets_as_written import sheet
 

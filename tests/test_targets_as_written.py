@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from dashboards.judging import evaluate_targets
 from dashboards.scope import Options
+from exchange.workbook.loading import import_workbook
+from exchange.workbook.sheets import sheet_headers
 from indicators.evaluation import EvaluationStatus as S
 from indicators.models import (
     AssessmentVerdict,
@@ -25,11 +27,8 @@ from indicators.models import (
     TargetAssessment,
     TargetKind,
 )
-from review.models import Evidence
-from exchange.workbook.loading import import_workbook
-from exchange.workbook.sheets import sheet_headers
-from review.models import AuditEntry, ReviewStatus
 from plans.models import UnitGroup, UnitGroupKind
+from review.models import AuditEntry, Evidence, ReviewStatus
 from tests.conftest import unit
 from tests.sample_files import pdf_bytes
 

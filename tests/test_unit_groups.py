@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from dashboards.judging import evaluate_targets
 from dashboards.scope import Options
-from indicators.evaluation import EvaluationStatus as Status
-from indicators.models import Target
 from exchange.workbook.loading import import_workbook
 from exchange.workbook.sheets import sheet_headers
+from indicators.evaluation import EvaluationStatus as Status
+from indicators.models import Target
 from plans.models import AdministrativeUnit, AdminMap, UnitGroup, UnitGroupMember, UnitLevel, UnitSuccession
 from plans.unit_groups import members_on, representatives_of
 from tests.conftest import make_user, unit

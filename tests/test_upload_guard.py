@@ -13,12 +13,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from common import uploads
+from exchange.models import ImportRecord
 from households.models import Household, HouseholdReview
 from households.resources import read_file
 from indicators.models import Actual, Target
-from review.models import Evidence
 from plans.models import AdminMap, Role
-from exchange.models import ImportRecord
+from review.models import Evidence
 from tests.conftest import make_user
 from tests.sample_files import jpeg_bytes, pdf_bytes, png_bytes
 

@@ -10,19 +10,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-
-from exchange.workbook import records as workbook
-from indicators.models import Actual, ActualSource
-from exchange.workbook.sheets import sheet_headers, SHEET_TITLES
-from exchange.workbook.template import build_template
-from review.models import AuditEntry, ReviewStatus
-from plans.models import Document
-from exchange.models import ImportRecord, ImportStatus
 from django_tasks_db.models import DBTaskResult
-from tests.jobs_helpers import run_tasks
-from plans.resources import DocumentResource
-from tests.conftest import document
 
+from exchange.models import ImportRecord, ImportStatus
+from exchange.workbook import records as workbook
+from exchange.workbook.sheets import SHEET_TITLES, sheet_headers
+from exchange.workbook.template import build_template
+from indicators.models import Actual, ActualSource
+from plans.models import Document
+from plans.resources import DocumentResource
+from review.models import AuditEntry, ReviewStatus
+from tests.conftest import document
+from tests.jobs_helpers import run_tasks
 
 # ---------------------------------------------------------------------------------------------
 # Helpers: workbooks built the way a user fills the template

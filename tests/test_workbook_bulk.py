@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from exchange.workbook.bulk_actuals import import_actuals
-from indicators.models import Actual, ActualSource, Indicator, YearlyValue
 from exchange.workbook.results import Formula, SheetRows
 from exchange.workbook.sheets import sheet_headers
+from indicators.models import Actual, ActualSource, Indicator, YearlyValue
 from review.models import AuditEntry, ReviewStatus
 from tests.conftest import unit
 

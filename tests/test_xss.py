@@ -17,9 +17,8 @@ from households import services as register
 from households.models import DeprivationIndicator, Household
 from indicators import services
 from indicators.models import Actual, Indicator
-from review.models import ExplanationRequest
-from plans.models import Agency, AdminMap, Document, Membership, Role
-from review.models import TaskReport
+from plans.models import AdminMap, Agency, Document, Membership, Role
+from review.models import ExplanationRequest, TaskReport
 from tests.conftest import unit
 from tests.test_reporting_pages import entry_url, hg_target, inherited_task, report_url
 

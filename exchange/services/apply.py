@@ -6,10 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exchange.models import AppendixUpload
+from exchange.models import AppendixUpload, ImportRecord, ImportStatus
 from exchange.services.preview import Preview, build_preview
 from plans.models import Agency, Task
-from exchange.models import ImportRecord, ImportStatus
 from review.provenance import IMPORT_ACTION, IMPORT_REASON_PREFIX
 from review.workflow import record_audit, snapshot
 

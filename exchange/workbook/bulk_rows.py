@@ -19,18 +19,26 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from exchange.workbook.results import (
+    FORMULA_MESSAGE,
+    MAX_ERRORS_KEPT,
+    Formula,
+    RowChange,
+    RowError,
+    SheetRows,
+    row_error,
+)
+from exchange.workbook.sheets import ACTUALS
 from indicators import closures
 from indicators.breakdowns import allowed_breakdowns, breakdown_error
 from indicators.models import Indicator, PeriodKind
 from indicators.poverty_standards import Standards
 from indicators.resources import DEFAULT_IMPORT_STATUS, IMPORT_STATUSES, PERIOD_NUMBERS, period_error
 from indicators.services import validate_figure
-from exchange.workbook.results import FORMULA_MESSAGE, MAX_ERRORS_KEPT, Formula, RowChange, RowError, SheetRows, row_error
-from exchange.workbook.sheets import ACTUALS
 from plans.models import AdministrativeUnit
-from review.models import ReviewStatus
 from plans.resources import MAP_COLUMN
 from plans.text import parse_number
+from review.models import ReviewStatus
 
 COL_INDICATOR, COL_UNIT, COL_MAP = "Mã chỉ số", "Mã địa bàn", MAP_COLUMN
 COL_YEAR, COL_KIND, COL_NUMBER = "Năm", "Kỳ", "Số kỳ"

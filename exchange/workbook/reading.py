@@ -23,7 +23,15 @@ from openpyxl.utils import get_column_letter
 from common import uploads
 from common.spreadsheets import unescape_formula
 from exchange.workbook.results import FORMULA_MESSAGE, Formula, RowError, SheetRows, WorkbookRefused, row_error
-from exchange.workbook.sheets import ACTUALS, ERROR_COLUMN, IGNORED_SHEETS, SHEET_TITLES, SHEETS, header_problems, sheet_for_name
+from exchange.workbook.sheets import (
+    ACTUALS,
+    ERROR_COLUMN,
+    IGNORED_SHEETS,
+    SHEET_TITLES,
+    SHEETS,
+    header_problems,
+    sheet_for_name,
+)
 from plans.text import search_key
 
 # ---------------------------------------------------------------------------------------------

@@ -13,12 +13,20 @@ from pathlib import Path
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common import uploads
 from exchange.models import ImportRecord, ImportStatus
 from exchange.workbook.loading import import_workbook
-from exchange.workbook.reading import Workbook, refusal_error, bundle_csv_files, file_checksum, inspect_file, read_upload
+from exchange.workbook.reading import (
+    Workbook,
+    bundle_csv_files,
+    file_checksum,
+    inspect_file,
+    read_upload,
+    refusal_error,
+)
 from exchange.workbook.results import MAX_ERRORS_KEPT, RowError, WorkbookRefused, WorkbookResult
 from exchange.workbook.sheets import max_upload_bytes
 

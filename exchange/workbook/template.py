@@ -28,7 +28,14 @@ from exchange.workbook.sheets import (
     sheet_headers,
 )
 from indicators.models import (
-    Aggregation, ChangeDirection, Direction, GroupJudgement, Indicator, MeasureUnit, PeriodKind, TargetKind,
+    Aggregation,
+    ChangeDirection,
+    Direction,
+    GroupJudgement,
+    Indicator,
+    MeasureUnit,
+    PeriodKind,
+    TargetKind,
 )
 from indicators.resources import IMPORT_STATUSES
 from plans.models import Agency, AgencyKind, BasisRelation, DocumentKind, Recurrence, UnitGroupKind

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from django.utils.translation import gettext as _, pgettext
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from indicators.evaluation.results import HIGHER, LOWER, EvaluationStatus, Status, dec
 from indicators.evaluation.wording import has_word, normal, number_text

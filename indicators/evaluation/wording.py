@@ -10,7 +10,8 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.evaluation.results import dec
 from indicators.models import MeasureUnit

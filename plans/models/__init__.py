@@ -4,30 +4,30 @@ UI strings are Vietnamese source strings wrapped for translation (English in loc
 One module per part; every model is importable from plans.models.
 """
 
+from plans.models.agencies import (  # noqa: F401
+    Agency,
+    AgencyKind,
+    AgencySuccession,
+    Membership,
+    Role,
+)
 from plans.models.base import (  # noqa: F401
     SearchKeyMixin,
 )
-from plans.models.places import (  # noqa: F401
-    AdminMap,
-    UnitLevel,
-    AdministrativeUnit,
-    UnitSuccession,
-    UnitGroupKind,
-    UnitGroup,
-    UnitGroupMember,
-)
-from plans.models.agencies import (  # noqa: F401
-    AgencyKind,
-    Agency,
-    AgencySuccession,
-    Role,
-    Membership,
-)
 from plans.models.cascade import (  # noqa: F401
-    DocumentKind,
-    Document,
     BasisRelation,
+    Document,
     DocumentBasis,
+    DocumentKind,
     Recurrence,
     Task,
+)
+from plans.models.places import (  # noqa: F401
+    AdministrativeUnit,
+    AdminMap,
+    UnitGroup,
+    UnitGroupKind,
+    UnitGroupMember,
+    UnitLevel,
+    UnitSuccession,
 )

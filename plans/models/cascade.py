@@ -3,7 +3,8 @@
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from plans.document_keys import new_document_key
 from plans.models.agencies import Agency

@@ -5,23 +5,7 @@ import review.models
 from django.conf import settings
 from django.db import migrations, models
 
-
-def rename_content_types(moves):
-    """Existing rows (audit entries, permissions) point at the content type: rename it, keep its id."""
-
-    def forward(apps, schema_editor):
-        ContentType = apps.get_model("contenttypes", "ContentType")
-        for old_app, new_app, model in moves:
-            if not ContentType.objects.filter(app_label=new_app, model=model).exists():
-                ContentType.objects.filter(app_label=old_app, model=model).update(app_label=new_app)
-
-    def backward(apps, schema_editor):
-        ContentType = apps.get_model("contenttypes", "ContentType")
-        for old_app, new_app, model in moves:
-            if not ContentType.objects.filter(app_label=old_app, model=model).exists():
-                ContentType.objects.filter(app_label=new_app, model=model).update(app_label=old_app)
-
-    return migrations.RunPython(forward, backward)
+from common.moved_models import rename_content_types
 
 
 class Migration(migrations.Migration):

@@ -13,10 +13,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from exchange import tasks
+from exchange.models import ImportRecord, ImportStatus
 from exchange.workbook.loading import import_workbook
 from exchange.workbook.reading import Workbook, WorkbookRefused, file_checksum, read_csv_folder, read_upload
 from exchange.workbook.sheets import SHEET_TITLES
-from exchange.models import ImportRecord, ImportStatus
 
 
 class Command(BaseCommand):

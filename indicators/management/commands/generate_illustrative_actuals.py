@@ -29,12 +29,11 @@ from django.utils import timezone
 
 from common.pg_copy import copy_rows
 from indicators import rollups
-from indicators.poverty_standards import Standards
 from indicators.illustrative import FIRST_YEAR, LAST_YEAR, SEED, Figure, Key, Row, draw, seeded_random
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind, YearlyValue
-from review.models import Evidence
-from plans.models import AdminMap, AdministrativeUnit, Recurrence, Task, UnitLevel
-from review.models import ProgressState, ReviewStatus, TaskReport
+from indicators.poverty_standards import Standards
+from plans.models import AdministrativeUnit, AdminMap, Recurrence, Task, UnitLevel
+from review.models import Evidence, ProgressState, ReviewStatus, TaskReport
 
 ILLUSTRATIVE_NARRATIVE = "[Minh họa] Báo cáo minh họa do lệnh generate_illustrative_actuals tạo, không phải báo cáo thật."
 CORRECTION_REASON = "Minh họa: số liệu được sửa sau khi đã duyệt."

@@ -5,9 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from exchange.workbook.loading import import_workbook
-
 from exchange.workbook.reading import read_csv_folder
-
 from exchange.workbook.sheets import SHEET_TITLES
 
 DEFAULT_FOLDER = settings.BASE_DIR / "data" / "cascade"
