@@ -16,6 +16,7 @@ from django.db.models import BooleanField, CharField, ExpressionWrapper, Q, Quer
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from indicators import breakdowns, closures
@@ -45,7 +46,7 @@ def reporting_year(*, raw: str | None) -> int:
 
 @dataclass(frozen=True)
 class Period:
-    """A reporting period of a year: ?ky=nam (the whole year), 6t1 or 6t2 (the halves)."""
+    """A reporting period of a year: ?ky=nam (the whole year), 6t1 or 6t2 (the halves), th1–th12 (months)."""
 
     code: str
     kind: str
@@ -53,17 +54,24 @@ class Period:
     label: str
 
     def title(self, year: int) -> str:
-        """"năm 2026", "6 tháng đầu năm 2026": the period as a heading says it."""
-        return str(PERIOD_TITLES[self.code]) % {"year": year}
+        """"năm 2026", "6 tháng đầu năm 2026", "tháng 3/2026": the period as a heading says it."""
+        title = PERIOD_TITLES.get(self.code, MONTH_TITLE)
+        return str(title) % {"year": year, "month": self.number}
 
 
 YEARLY = Period("nam", PeriodKind.YEAR, 0, _("Cả năm"))
+# Months (for monthly regimes, such as the communes' regular-review results) follow the year and halves.
+MONTH_LABEL = _("Tháng %(month)s")
+# Translated when shown, not at import: "Tháng 3" / "Month 3".
+month_label = lazy(lambda month: str(MONTH_LABEL) % {"month": month}, str)
+
 PERIODS = {
     period.code: period
     for period in [
         YEARLY,
         Period("6t1", PeriodKind.HALF, 1, _("6 tháng đầu năm")),
         Period("6t2", PeriodKind.HALF, 2, _("6 tháng cuối năm")),
+        *[Period(f"th{month}", PeriodKind.MONTH, month, month_label(month)) for month in range(1, 13)],
     ]
 }
 PERIOD_CHOICES = [(period.code, period.label) for period in PERIODS.values()]
@@ -72,6 +80,7 @@ PERIOD_TITLES = {
     "6t1": _("6 tháng đầu năm %(year)s"),
     "6t2": _("6 tháng cuối năm %(year)s"),
 }
+MONTH_TITLE = _("tháng %(month)s/%(year)s")
 
 
 def reporting_period(*, raw: str | None) -> Period:

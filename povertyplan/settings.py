@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "quality",
     "dashboards",
     "jobs",
+    "reporting",
+    "notifications",
     # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's,
     # and `manage.py db_worker` is jobs' (it holds the worker's liveness lock), not django-tasks-db's.
     "import_export",

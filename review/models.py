@@ -30,14 +30,16 @@ class ReportingPeriod(models.TextChoices):
     YEAR = "year", _("Năm")
     HALF = "half", _("6 tháng")
     QUARTER = "quarter", _("Quý")
+    MONTH = "month", _("Tháng")
 
 
 def period_constraint(name: str) -> models.CheckConstraint:
-    """0 for a whole year, 1–2 for a half, 1–4 for a quarter."""
+    """0 for a whole year, 1–2 for a half, 1–4 for a quarter, 1–12 for a month."""
     return models.CheckConstraint(
         condition=(Q(period_kind=ReportingPeriod.YEAR) & Q(period_number=0))
         | (Q(period_kind=ReportingPeriod.HALF) & Q(period_number__gte=1) & Q(period_number__lte=2))
-        | (Q(period_kind=ReportingPeriod.QUARTER) & Q(period_number__gte=1) & Q(period_number__lte=4)),
+        | (Q(period_kind=ReportingPeriod.QUARTER) & Q(period_number__gte=1) & Q(period_number__lte=4))
+        | (Q(period_kind=ReportingPeriod.MONTH) & Q(period_number__gte=1) & Q(period_number__lte=12)),
         name=name,
     )
 
