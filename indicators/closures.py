@@ -40,7 +40,7 @@ class Period:
 
     @property
     def end(self) -> date:
-        months = {ReportingPeriod.HALF: 6, ReportingPeriod.QUARTER: 3}.get(self.kind)
+        months = {ReportingPeriod.HALF: 6, ReportingPeriod.QUARTER: 3, ReportingPeriod.MONTH: 1}.get(self.kind)
         if months is None:
             return date(self.year, 12, 31)
         last_month = months * self.number
@@ -53,6 +53,8 @@ class Period:
             return (_("6 tháng đầu năm %(year)s") if self.number == 1 else _("6 tháng cuối năm %(year)s")) % values
         if self.kind == ReportingPeriod.QUARTER:
             return _("quý %(number)s năm %(year)s") % values
+        if self.kind == ReportingPeriod.MONTH:
+            return _("tháng %(number)s năm %(year)s") % values
         return _("năm %(year)s") % values
 
 

@@ -63,7 +63,7 @@ YEARLY = Period("nam", PeriodKind.YEAR, 0, _("Cả năm"))
 # Months (for monthly regimes, such as the communes' regular-review results) follow the year and halves.
 MONTH_LABEL = _("Tháng %(month)s")
 # Translated when shown, not at import: "Tháng 3" / "Month 3".
-month_label = lazy(lambda month: str(MONTH_LABEL) % {"month": month}, str)
+_month_label = lazy(lambda month: str(MONTH_LABEL) % {"month": month}, str)
 
 PERIODS = {
     period.code: period
@@ -71,7 +71,7 @@ PERIODS = {
         YEARLY,
         Period("6t1", PeriodKind.HALF, 1, _("6 tháng đầu năm")),
         Period("6t2", PeriodKind.HALF, 2, _("6 tháng cuối năm")),
-        *[Period(f"th{month}", PeriodKind.MONTH, month, month_label(month)) for month in range(1, 13)],
+        *[Period(f"th{month}", PeriodKind.MONTH, month, _month_label(month)) for month in range(1, 13)],
     ]
 }
 PERIOD_CHOICES = [(period.code, period.label) for period in PERIODS.values()]

@@ -25,6 +25,8 @@ class Action(str, Enum):
     VIEW_HOUSEHOLDS = "view_households"  # see individual households of the register (personal data)
     KEEP_REGISTER = "keep_register"  # add or change households and their reviews, import review lists
     IMPORT = "import"  # upload plan workbooks and bulk figures (admins only)
+    SEE_REPORTING = "see_reporting"  # the receiving level's board: who reported, who is late
+    GRANT_LOCK_EXCEPTION = "grant_lock_exception"  # reopen a locked period for one unit, with a reason
 
 
 # Which roles may perform each action, within their reach.
@@ -37,6 +39,8 @@ ROLES_FOR = {
     Action.IMPORT: set(),
     Action.VIEW_HOUSEHOLDS: {Role.OFFICER, Role.REVIEWER},
     Action.KEEP_REGISTER: {Role.OFFICER},
+    Action.SEE_REPORTING: {Role.REVIEWER, Role.LEADER},
+    Action.GRANT_LOCK_EXCEPTION: {Role.REVIEWER},
 }
 
 # Roles that hold an action on their membership's own unit only, not on the units below it:
@@ -220,18 +224,18 @@ def has_role(user, role: Role) -> bool:
 
 
 def menu(user) -> set[str]:
-    """Which role-bound menu entries to show ("review", "quality", "import", "users"), in one query. The pages check
+    """Which role-bound menu entries to show ("review", "quality", "reporting", "import", "users"), in one query. The pages check
     rights again themselves; this only spares users links that would refuse them."""
     if not user.is_authenticated:
         return set()
     if user.is_superuser:
-        return {"review", "quality", "import", "users"}
+        return {"review", "quality", "reporting", "import", "users"}
     entries = set()
     for role, level in Membership.objects.filter(user=user).values_list("role", "unit__level"):
         if role in (Role.REVIEWER, Role.ADMIN):
             entries.add("review")
-        if role in (Role.LEADER, Role.REVIEWER, Role.ADMIN):  # the data-quality page's roles
-            entries.add("quality")
+        if role in (Role.LEADER, Role.REVIEWER, Role.ADMIN):  # the data-quality and reporting boards' roles
+            entries.update({"quality", "reporting"})
         if role == Role.ADMIN and level == UnitLevel.NATION:
             entries.add("import")
         if role in (Role.ADMIN, Role.UNIT_ADMIN):

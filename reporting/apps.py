@@ -6,3 +6,6 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reporting"
     verbose_name = _("Lịch báo cáo")
+
+    def ready(self):
+        from reporting import signals  # noqa: F401  (keeps obligations current on record saves)

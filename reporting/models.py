@@ -94,24 +94,29 @@ class Regime(models.Model):
         verbose_name = _("chế độ báo cáo")
         verbose_name_plural = _("chế độ báo cáo")
         ordering = ["reporting_level", "frequency", "code"]
+        # Each rule's fields are named not null too: a CHECK passes when its condition is NULL.
         constraints = [
             models.CheckConstraint(condition=Q(first_year__lte=F("last_year")), name="regime_years_ordered"),
             models.CheckConstraint(
                 condition=~Q(deadline_rule=DeadlineRule.FIXED_DATE)
-                | (Q(deadline_day__gte=1, deadline_day__lte=31) & Q(deadline_month__gte=1, deadline_month__lte=12)),
+                | Q(deadline_day__isnull=False, deadline_day__gte=1, deadline_day__lte=31,
+                    deadline_month__isnull=False, deadline_month__gte=1, deadline_month__lte=12),
                 name="regime_fixed_date_has_day_and_month",
             ),
             models.CheckConstraint(
-                condition=~Q(deadline_rule=DeadlineRule.DAY_OF_NEXT_MONTH) | Q(deadline_day__gte=1, deadline_day__lte=31),
+                condition=~Q(deadline_rule=DeadlineRule.DAY_OF_NEXT_MONTH)
+                | Q(deadline_day__isnull=False, deadline_day__gte=1, deadline_day__lte=31),
                 name="regime_next_month_has_day",
             ),
             models.CheckConstraint(
-                condition=~Q(deadline_rule=DeadlineRule.WORKING_DAYS_AFTER) | Q(deadline_working_days__gte=1),
+                condition=~Q(deadline_rule=DeadlineRule.WORKING_DAYS_AFTER)
+                | Q(deadline_working_days__isnull=False, deadline_working_days__gte=1),
                 name="regime_working_days_set",
             ),
             models.CheckConstraint(
                 condition=(Q(cutoff_day__isnull=True) & Q(cutoff_month__isnull=True))
-                | (Q(cutoff_day__gte=1, cutoff_day__lte=31) & Q(cutoff_month__gte=1, cutoff_month__lte=12)),
+                | Q(cutoff_day__isnull=False, cutoff_day__gte=1, cutoff_day__lte=31,
+                    cutoff_month__isnull=False, cutoff_month__gte=1, cutoff_month__lte=12),
                 name="regime_cutoff_day_and_month_together",
             ),
             models.CheckConstraint(
