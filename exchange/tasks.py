@@ -21,6 +21,7 @@ from exchange.models import ImportRecord, ImportStatus
 from exchange.workbook import records
 from exchange.workbook.progress import RecordProgress
 from jobs import services as jobs
+from notifications import events
 
 EXPORTS_FOLDER = "exports"  # under MEDIA_ROOT
 
@@ -33,8 +34,10 @@ def _run(record: ImportRecord, work) -> str:
             status=ImportStatus.FAILED,
             message=(_("Lỗi không mong đợi khi xử lý tệp: %(error)s") % {"error": f"{type(error).__name__}: {error}"})[:2000],
         )
+        events.import_done(ImportRecord.objects.get(pk=record.pk))
         raise
     record.refresh_from_db()
+    events.import_done(record)  # who uploaded it is told (notifications)
     return record.status
 
 
@@ -91,9 +94,21 @@ def settle_abandoned(record: ImportRecord) -> ImportRecord:
 # Large exports: an .xlsx over the page's limit is built by a worker and downloaded when ready
 
 
-@task()
-def build_export(kind: str, user_id: int | None) -> str:
-    """The list as .xlsx, limited to what the user may see; its path under MEDIA_ROOT."""
+@task(takes_context=True)
+def build_export(context, kind: str, user_id: int | None) -> str:
+    """The list as .xlsx, limited to what the user may see; its path under MEDIA_ROOT. Who asked is
+    told when it is ready or failed (notifications), with the job's page."""
+    told = {"result_id": context.task_result.id, "user_id": user_id, "title": EXPORTS[kind].title}
+    try:
+        path = _build_export(kind, user_id)
+    except Exception:
+        events.export_done(**told, failed=True)
+        raise
+    events.export_done(**told, failed=False)
+    return path
+
+
+def _build_export(kind: str, user_id: int | None) -> str:
     user = get_user_model().objects.get(pk=user_id) if user_id is not None else None
     built = Path(export_xlsx_path(kind, user))
     folder = Path(settings.MEDIA_ROOT) / EXPORTS_FOLDER
