@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.judging import SEVERITY, Status, TargetStatus, evaluate_targets
 from dashboards.scope import Options, dashboard_targets, for_judging, home_units, within
 from dashboards.tasks import TaskSummary, task_summary
 from plans.models import AdministrativeUnit, Document
+from reporting import boards
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -51,6 +53,7 @@ class Dashboard:
     pending: bool
     homes: list[AdministrativeUnit]
     synthetic: bool = False
+    overdue_reports: int | None = None  # of the territory's reporting obligations (None: the user has no board)
 
     @property
     def status_headers(self) -> list[str]:
@@ -80,6 +83,7 @@ def leader_dashboard(*, user: User, unit: AdministrativeUnit, options: Options) 
         tasks=task_summary(user=user, unit=unit, year=options.year), illustrative=any(s.is_illustrative for s in statuses),
         pending=any(s.uses_pending for s in statuses), homes=home_units(user=user),
         synthetic=any(s.is_synthetic for s in statuses),
+        overdue_reports=boards.overdue_count(user=user, unit=unit, year=options.year, today=timezone.localdate()),
     )
 
 

@@ -18,8 +18,10 @@ from indicators import closures, demo_data
 from indicators.breakdowns import breakdown_error
 from indicators.models import Actual, ActualSource, Indicator, MeasureUnit, PeriodKind, Target
 from indicators.poverty_standards import standard_for_figure
+from notifications import events
 from plans.access import Action, require
 from plans.models import AdministrativeUnit, Task
+from reporting import locks
 from review import workflow
 from review.models import Evidence, ExplanationRequest, ReviewedRecord, ReviewStatus, TaskReport
 from review.workflow import EditConflict
@@ -129,6 +131,8 @@ def save_actual(
         validate_period_for_target(target, year)
         closures.check_unit_for_target(target=target, unit=unit, period=period)
     closures.refuse_if_closed(unit=unit, period=period)
+    locks.refuse_if_locked(unit=unit, year=year, period_kind=period_kind, period_number=period_number,
+                           indicator=indicator, record=actual)  # an approved figure's late correction is not refused
     validate_figure(indicator=indicator, value=value, numerator=numerator, denominator=denominator)
 
     if actual is None:
@@ -173,6 +177,8 @@ def _transition(user, record, action: Action, change, audit_action: str, *, unit
     workflow.bump(record)
     record.save()
     workflow.record_audit(user=user, instance=record, action=audit_action, before=before, after=workflow.snapshot(record), reason=reason)
+    if audit_action in ("approve", "return"):
+        events.record_reviewed(record, reviewer=user, approved=audit_action == "approve")
     return record
 
 
@@ -184,7 +190,13 @@ def _refuse_own_review(user, record) -> None:
 @transaction.atomic
 def submit_actual(*, user, actual: Actual) -> Actual:
     actual = Actual.objects.select_for_update(of=("self",)).get(pk=actual.pk)
-    return _transition(user, actual, Action.ENTER, workflow.submit, "submit", unit=actual.unit)
+
+    def submit(record: Actual) -> None:
+        locks.refuse_if_locked(unit=record.unit, year=record.year, period_kind=record.period_kind,
+                               period_number=record.period_number, indicator=record.indicator_id, record=record)
+        workflow.submit(record)
+
+    return _transition(user, actual, Action.ENTER, submit, "submit", unit=actual.unit)
 
 
 @transaction.atomic
@@ -268,6 +280,8 @@ def save_task_report(
     require(user, action, unit=task_unit(task), agency_ids={agency.pk})
     if agency.pk not in task_agency_ids(task):
         raise ValidationError({"agency": _("Cơ quan này không chủ trì hay phối hợp nhiệm vụ.")})
+    locks.refuse_if_locked(unit=task_unit(task), year=year, period_kind=period_kind, period_number=period_number,
+                           task=task, record=report)
     errors = {}
     if not (0 <= percent_done <= 100):
         errors["percent_done"] = _("Phần trăm hoàn thành phải trong khoảng 0–100.")
@@ -293,7 +307,13 @@ def save_task_report(
 @transaction.atomic
 def submit_task_report(*, user, report: TaskReport) -> TaskReport:
     report = TaskReport.objects.select_for_update(of=("self",)).select_related("task__document__territory").get(pk=report.pk)
-    return _transition(user, report, Action.ENTER, workflow.submit, "submit", unit=task_unit(report.task), agency_ids={report.agency_id})
+
+    def submit(record: TaskReport) -> None:
+        locks.refuse_if_locked(unit=task_unit(record.task), year=record.year, period_kind=record.period_kind,
+                               period_number=record.period_number, task=record.task, record=record)
+        workflow.submit(record)
+
+    return _transition(user, report, Action.ENTER, submit, "submit", unit=task_unit(report.task), agency_ids={report.agency_id})
 
 
 @transaction.atomic
@@ -322,6 +342,7 @@ def request_explanation(*, user, question: str, target: Target | None = None, ta
     request = ExplanationRequest(target=target, task=task, unit=unit, question=question.strip(), requested_by=user, due_on=due_on)
     request.full_clean()
     request.save()
+    events.explanation_asked(request, agency_ids=task_agency_ids(task) if task is not None else None)
     return request
 
 
@@ -336,4 +357,5 @@ def answer_explanation(*, user, request: ExplanationRequest, answer: str) -> Exp
         raise ValidationError({"answer": _("Hãy nhập nội dung giải trình.")})
     request.answer, request.answered_by, request.answered_at = answer.strip(), user, timezone.now()
     request.save()
+    events.explanation_answered(request)
     return request

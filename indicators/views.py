@@ -33,6 +33,7 @@ from indicators.view_helpers import (
 from plans import access
 from plans.access import Action
 from plans.models import AdministrativeUnit
+from reporting import locks
 from review import audit_history, provenance
 from review.models import ReviewStatus
 from review.workflow import EditConflict
@@ -80,6 +81,9 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
     choices = _standard_choices(target, year, standards)
     actual = selectors.actual_for(user=request.user, target=target, year=year, period=period, unit=unit, breakdown=breakdown,
                                   standard=standard)
+    # A locked period (reporting.locks) shows why before anything is typed, and no form.
+    period_lock = locks.entry_lock(unit=unit, year=year, period_kind=period.kind, period_number=period.number,
+                                   indicator=target.indicator, record=actual)
     conflict, status, notice = None, 200, (year, period)
     if request.method == "POST":
         form = ActualForm(request.POST, request.FILES, page_period=period, indicator=target.indicator, options=options,
@@ -127,6 +131,7 @@ def actual_entry(request: HttpRequest, target_id: int) -> HttpResponse:
         "unit": unit,
         **merged_entry.notice(request, target, unit, *notice),
         "page_closed": page_closed,
+        "period_lock": period_lock,
         "year": year,
         "period": period,
         "period_title": period.title(year),

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django_tasks.base import Task
 
 from households.tasks import recompute_register_nightly
+from notifications.tasks import send_daily_digests
+from reporting.tasks import reporting_daily
 
 
 def daily(moment: datetime) -> str:
@@ -35,4 +37,6 @@ class Periodic:
 
 SCHEDULE: list[Periodic] = [
     Periodic("recompute_register", recompute_register_nightly, daily, due_from=time(1, 0)),
+    Periodic("notification_digest", send_daily_digests, daily, due_from=time(7, 0)),
+    Periodic("reporting_daily", reporting_daily, daily, due_from=time(5, 30)),
 ]

@@ -16,6 +16,10 @@ TASK_TITLES = {
     "exchange.tasks.build_export": _("Xuất danh sách lớn (.xlsx)"),
     "households.tasks.recompute_register_year": _("Tính lại số liệu sổ hộ một năm"),
     "households.tasks.recompute_register_nightly": _("Tính lại số liệu sổ hộ (hằng đêm)"),
+    "reporting.tasks.reporting_daily": _("Tính nghĩa vụ báo cáo và gửi nhắc hạn (hằng ngày)"),
+    "notifications.tasks.send_notification_email": _("Gửi email thông báo"),
+    "notifications.tasks.send_notification_emails": _("Gửi email thông báo (theo lô)"),
+    "notifications.tasks.send_daily_digests": _("Gửi email tổng hợp thông báo hằng ngày"),
 }
 FAILED_SHOWN = 50
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("exchange.urls")),
     path("", include("quality.urls")),
     path("", include("jobs.urls")),
+    path("thong-bao/", include("notifications.urls")),
+    path("", include("reporting.urls")),
 ]
 
 admin.site.site_header = _("povertyplan – Quản trị")

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from plans.models import AdministrativeUnit, Agency, Role, UnitLevel
+from reporting.periods import parse_period_numbers
 from review.models import ReportingPeriod, period_constraint
 
 
@@ -133,8 +134,6 @@ class Regime(models.Model):
         return PERIOD_KIND_OF.get(self.frequency)
 
     def clean(self) -> None:
-        from reporting.deadlines import parse_period_numbers  # the one parser of the field
-
         try:
             parse_period_numbers(self.period_numbers, self.period_kind)
         except ValueError as error:

@@ -57,6 +57,15 @@ def refresh(*, year: int, regimes=None, unit_ids: set[int] | None = None, today:
     return written
 
 
+def refresh_for_figures(*, indicator_ids: set[int], years: set[int]) -> int:
+    """After a bulk write of figures (an import): the obligations of the regimes asking for them."""
+    written = 0
+    for year in sorted(years):
+        regimes = active_regimes(year).filter(indicators__in=indicator_ids).distinct()
+        written += refresh(year=year, regimes=list(regimes))
+    return written
+
+
 def _refresh_period(regime: Regime, year: int, number: int, unit_ids: set[int] | None) -> int:
     due = deadlines.due_on(regime, year, number)
     dates = {"due_on": due, "cutoff_on": deadlines.cutoff_on(regime, year, number),

@@ -22,6 +22,7 @@ from indicators.view_helpers import EDITABLE, conflict_context, rebind, return_s
 from plans import access
 from plans.access import Action
 from plans.models import Task
+from reporting import locks
 from review import audit_history, provenance
 from review.models import ReviewStatus, TaskReport
 from review.workflow import EditConflict
@@ -80,6 +81,9 @@ def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
     year = selectors.reporting_year(raw=request.GET.get("nam"))
     period = selectors.reporting_period(raw=request.GET.get("ky"))
     report = selectors.task_report_for(user=request.user, task=task, agency=agency, year=year, period=period)
+    # A locked period (reporting.locks) shows why before anything is typed, and no form.
+    period_lock = locks.entry_lock(unit=task.document.territory, year=year, period_kind=period.kind,
+                                   period_number=period.number, task=task, record=report)
     conflict, status = None, 200
     if request.method == "POST":
         form = TaskReportForm(request.POST, request.FILES, page_period=period)
@@ -127,6 +131,7 @@ def task_report_entry(request: HttpRequest, task_id: int) -> HttpResponse:
         "report": report,
         "form": form,
         "conflict": conflict,
+        "period_lock": period_lock,
         "needs_reason": report is not None and report.is_locked,
         "is_pending": report is not None and report.status == ReviewStatus.SUBMITTED,
         "action_url": _url("task_report_entry", task.pk, nam=year, ky=period.code, co_quan=agency.code),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -53,6 +54,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "period_choices": selectors.PERIOD_CHOICES,
         "target_rows": worklist.targets_awaiting_figures(request.user, year, abilities, period),
         "task_rows": worklist.my_tasks(request.user, year, abilities, period),
+        "due_reports": worklist.due_reports(request.user, year, timezone.localdate()),
     }
     return render(request, "indicators/my_work.html", context)
 

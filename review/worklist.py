@@ -1,10 +1,14 @@
-"""The rows of "Việc của tôi": targets awaiting the period's figure, and the tasks the user's
-agencies report on. Reads through indicators.selectors, so they see only what the user may see.
+"""The rows of "Việc của tôi": the reports the user owes under the reporting regimes, targets awaiting
+the period's figure, and the tasks the user's agencies report on. Reads through indicators.selectors,
+so they see only what the user may see.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from indicators import closures
 from indicators.models import Actual, Target
@@ -15,13 +19,17 @@ from indicators.selectors import (
     Period,
     figure_text,
     horizon_covers,
+    period_of,
     visible_actuals,
     visible_targets,
     visible_tasks,
 )
 from plans import access
 from plans.access import Action
-from plans.models import AdministrativeUnit, Task
+from plans.models import AdministrativeUnit, Membership, Role, Task
+from reporting.boards import RANK, Line
+from reporting.models import Content, Obligation
+from reporting.status import Status, status_expression
 from review.models import ExplanationRequest, TaskReport
 
 
@@ -161,3 +169,37 @@ def my_tasks(user, year: int, abilities: Abilities, period: Period = YEARLY) -> 
 def _direct_agency_ids(user) -> set[int]:
     """The agencies named in the user's memberships (not their predecessors)."""
     return set(user.memberships.exclude(agency=None).values_list("agency_id", flat=True)) if user.is_authenticated else set()
+
+
+@dataclass
+class DueReport(Line):
+    """An obligation the user owes, with the page where it is entered."""
+
+    entry_url: str = ""
+
+
+def due_reports(user, year: int, today: date) -> list[DueReport]:
+    """What the user's officer memberships owe and have not sent in `year`: the reports of the units
+    they report for (for task reports: of their agencies), overdue first, then by due date."""
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    if Role.OFFICER.value not in roles:
+        return []
+    # An officer and nothing else: the reach the page already read (remembered per user) is the officer's.
+    officer = access.reach(user) if roles == {Role.OFFICER.value} else access.reach(user, {Role.OFFICER.value})
+    # The units they report for: their memberships' own units and those merged into them, not the units below.
+    figures = Q(unit_id__in=officer.root_unit_ids) & ~Q(regime__content=Content.TASK_REPORTS)
+    tasks = Q(regime__content=Content.TASK_REPORTS) & officer.unit_q("unit")
+    if not officer.any_agency:
+        figures &= Q(regime__reporting_agency__isnull=True) | Q(regime__reporting_agency_id__in=officer.agency_ids)
+        tasks &= Q(agency_id__in=officer.agency_ids)
+    rows = (
+        Obligation.objects.filter(figures | tasks, year=year, met_at__isnull=True)
+        .annotate(status=status_expression(today)).select_related("regime", "agency", "unit")
+        .order_by(RANK, "due_on", "regime__code", "unit__name", "agency__name")
+    )
+    reports = []
+    for obligation in rows:
+        anchor = "#nhiem-vu" if obligation.regime.content == Content.TASK_REPORTS else "#chi-tieu"
+        query = urlencode({"nam": year, "ky": period_of(record=obligation).code})
+        reports.append(DueReport(obligation, Status(obligation.status), today, entry_url=f"{reverse('my_work')}?{query}{anchor}"))
+    return reports

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from indicators import services
 from indicators.models import Actual, Indicator
 from plans.models import AdministrativeUnit, AdminMap, Role, Task, UnitLevel
-from reporting import deadlines, obligations
+from reporting import deadlines, obligations, periods
 from reporting.models import Obligation, Regime
 from reporting.status import Status, days_left, status_expression, status_of
 from review.models import RecordSource, ReportingPeriod, ReviewStatus, TaskReport
@@ -70,13 +70,13 @@ def test_cutoff_and_lock_dates(seeded):
     ("", ReportingPeriod.YEAR, [0]),
 ])
 def test_period_numbers_parse(text, kind, numbers):
-    assert deadlines.parse_period_numbers(text, kind) == numbers
+    assert periods.parse_period_numbers(text, kind) == numbers
 
 
 @pytest.mark.parametrize("text", ["0", "3", "1-x", "2-1"])
 def test_period_numbers_refused_for_a_half(text):
     with pytest.raises(ValueError):
-        deadlines.parse_period_numbers(text, ReportingPeriod.HALF)
+        periods.parse_period_numbers(text, ReportingPeriod.HALF)
 
 
 def test_a_regime_with_a_fixed_date_needs_day_and_month(seeded):
@@ -262,3 +262,26 @@ def test_status_in_sql_equals_status_in_python(seeded):
         sql = set(Obligation.objects.filter(pk__in=[r.pk for r in rows]).annotate(
             status=status_expression(today)).values_list("status", flat=True))
         assert python == sql and len(python) == 1
+
+
+@pytest.mark.parametrize("method", ["copy", "batched"])
+def test_an_imported_workbook_meets_the_obligation_once_committed(seeded, method, django_capture_on_commit_callbacks):
+    from exchange.workbook.bulk_actuals import import_actuals
+    from exchange.workbook.results import SheetRows
+    from exchange.workbook.sheets import sheet_headers
+
+    headers = sheet_headers("actuals")
+    cells = [{"Mã chỉ số": code, "Mã địa bàn": "92", "Bản đồ": "34", "Năm": 2026, "Giá trị": value, "Trạng thái": "Đã gửi"}
+             for code, value in [("GN01", "0,9"), ("GN02", "1,8"), ("GN03", "2604")]]
+    rows = [[row.get(h, "") for h in headers] for row in cells]
+    annual = seeded["giam-sat-nam-tinh"]
+    with time_machine.travel(at(date(2026, 11, 20)), tick=False):
+        obligations.refresh(year=2026, regimes=[annual])
+        with django_capture_on_commit_callbacks(execute=True):
+            result = import_actuals(SheetRows(headers=headers, open_rows=lambda: iter(enumerate(rows, start=2)),
+                                              total=3), method=method)
+    assert result.new == 3
+    obligation = province_obligation(annual)
+    # COPY stamps rows with the database's clock, the batched path with Python's: met when the last came in.
+    sent = Actual.objects.filter(unit=unit("92", AdminMap.CURRENT), year=2026, indicator__code__in=["GN01", "GN02", "GN03"])
+    assert (obligation.received, obligation.met_at) == (3, max(a.submitted_at or a.created_at for a in sent))

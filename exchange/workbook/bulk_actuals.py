@@ -42,6 +42,7 @@ from indicators import demo_data, rollups
 from indicators.models import Actual, ActualSource, Indicator, PeriodKind
 from plans.models import AdministrativeUnit
 from plans.text import format_number
+from reporting import obligations
 from review.models import AuditEntry, ReviewStatus
 
 BATCH_SIZE = 1_000
@@ -254,8 +255,9 @@ class _CopyPath:
 
 
 def refresh_dashboards(affected) -> None:
-    """Bulk writes bypass the per-figure signal: rebuild the dashboards' yearly table for the
-    indicators and years the import touched, in one set-based pass (indicators.rollups).
+    """Bulk writes bypass the per-figure signals: rebuild the dashboards' yearly table for the
+    indicators and years the import touched, in one set-based pass (indicators.rollups), and the
+    reporting obligations that ask for those figures (reporting.obligations).
 
     Run once the import has committed, in a transaction of its own: the table is derived (it can
     always be rebuilt with `manage.py refresh_yearly_values`), and keeping its million rows out
@@ -263,9 +265,9 @@ def refresh_dashboards(affected) -> None:
     """
     affected = set(affected)
     if affected:
-        rollups.refresh_yearly_values(
-            indicator_ids={indicator for indicator, _ in affected}, years={year for _, year in affected}
-        )
+        indicator_ids, years = {indicator for indicator, _ in affected}, {year for _, year in affected}
+        rollups.refresh_yearly_values(indicator_ids=indicator_ids, years=years)
+        obligations.refresh_for_figures(indicator_ids=indicator_ids, years=years)  # who has now reported
 
 
 def _key_label(indicator_code, unit_code, admin_map, year, kind, number) -> str:

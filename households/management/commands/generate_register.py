@@ -79,7 +79,7 @@ class Command(BaseCommand):
             or AdministrativeUnit.objects.get(pk=commune_ids[0])
         )
         user, created = get_user_model().objects.get_or_create(
-            username=DEMO_OFFICER, defaults={"first_name": f"Cán bộ {commune.name} (demo)"}
+            username=DEMO_OFFICER, defaults={"first_name": f"Cán bộ {commune.name} (demo)", "email": f"{DEMO_OFFICER}@demo.invalid"}
         )
         if created:
             user.set_password(DEMO_PASSWORD)
