@@ -31,9 +31,11 @@ demo-data: install
 	$(PY) manage.py load_cascade
 	$(PY) manage.py load_groups
 	$(PY) manage.py load_quality_rules
+	$(PY) manage.py load_reporting_data
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py generate_register --demo
 	$(PY) manage.py generate_illustrative_actuals --if-empty
+	$(PY) manage.py refresh_obligations
 
 # Served with DEBUG off (DEMO=1: plain http, static files from their folders), so a missing page or
 # an error shows the project's own 404/500 pages; the demo data is made with DEBUG on (demo users).

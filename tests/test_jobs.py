@@ -37,8 +37,6 @@ def test_the_scheduler_enqueues_the_nightly_recompute_once_per_night(db):
     with time_machine.travel(_at(2026, 12, 6, 1, 5), tick=False):
         call_command("run_scheduler")
         call_command("run_scheduler")  # run twice (a timer and an operator): enqueued once
-    with time_machine.travel(_at(2026, 12, 6, 23, 59), tick=False):
-        call_command("run_scheduler")
     run = PeriodicRun.objects.get()
     assert (run.name, run.period) == ("recompute_register", "2026-12-06")
     task = DBTaskResult.objects.get()
@@ -46,10 +44,18 @@ def test_the_scheduler_enqueues_the_nightly_recompute_once_per_night(db):
         run.task_result_id, "households.tasks.recompute_register_nightly", "READY",
     )
 
+    with time_machine.travel(_at(2026, 12, 6, 23, 59), tick=False):
+        call_command("run_scheduler")  # by now every periodic task of the day is due, each once
+    assert sorted(PeriodicRun.objects.values_list("name", flat=True)) == [
+        "notification_digest", "recompute_register", "reporting_daily",
+    ]
+    assert DBTaskResult.objects.count() == 3
+
     with time_machine.travel(_at(2026, 12, 7, 3, 0), tick=False):
         call_command("run_scheduler")
-    assert list(PeriodicRun.objects.order_by("period").values_list("period", flat=True)) == ["2026-12-06", "2026-12-07"]
-    assert DBTaskResult.objects.count() == 2
+    runs = PeriodicRun.objects.filter(name="recompute_register").order_by("period")
+    assert list(runs.values_list("period", flat=True)) == ["2026-12-06", "2026-12-07"]
+    assert DBTaskResult.objects.count() == 4
 
 
 def test_a_period_already_recorded_is_not_enqueued_again_whoever_recorded_it(db):

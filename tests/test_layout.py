@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "common", "dashboards", "exchange", "households", "indicators", "jobs", "plans", "povertyplan",
-        "quality", "review"]
+APPS = ["accounts", "common", "dashboards", "exchange", "households", "indicators", "jobs", "notifications", "plans",
+        "povertyplan", "quality", "reporting", "review"]
 MAX_LINES = 500
 
 

@@ -46,7 +46,8 @@ class Command(BaseCommand):
             except (AdministrativeUnit.DoesNotExist, Agency.DoesNotExist):
                 raise CommandError("Hãy nạp bản đồ (load_units) và hệ thống văn bản (load_cascade) trước.") from None
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": full_name, "is_staff": role == Role.ADMIN,
+                username=username, defaults={"first_name": full_name, "email": f"{username}@demo.invalid",
+                                             "is_staff": role == Role.ADMIN,
                                              "is_superuser": role == Role.ADMIN},
             )
             if created:
