@@ -195,6 +195,11 @@ def test_the_demo_generator_leaves_every_obligation_open(seeded):
     obligations.refresh(year=2024, regimes=[annual], today=date(2026, 12, 6))
     assert Actual.objects.filter(year=2024, unit__level=UnitLevel.PROVINCE, source=RecordSource.ILLUSTRATIVE).exists()
     assert not Obligation.objects.filter(regime=annual, year=2024, received__gt=0).exists()
+    tasks = seeded["nhiem-vu-nam-tinh"]
+    obligations.refresh(year=2024, regimes=[tasks], today=date(2026, 12, 6))
+    assert TaskReport.objects.filter(year=2024, source=RecordSource.ILLUSTRATIVE, status=ReviewStatus.APPROVED).exists()
+    assert Obligation.objects.filter(regime=tasks, year=2024).exists()
+    assert not Obligation.objects.filter(regime=tasks, year=2024, received__gt=0).exists()
 
 
 def test_refresh_twice_writes_nothing_the_second_time(seeded):
