@@ -44,6 +44,9 @@ class AdministrativeUnit(SearchKeyMixin):
         limit_choices_to={"level": UnitLevel.REGION},
         verbose_name=_("vùng"),
     )
+    # A point inside the unit (vietnamadminunits' centre), for the dot maps; none for regions and districts.
+    latitude = models.DecimalField(_("vĩ độ"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("kinh độ"), max_digits=8, decimal_places=5, null=True, blank=True)
     valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
     valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
     successors = models.ManyToManyField(
