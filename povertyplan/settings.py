@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jobs",
     "reporting",
     "notifications",
+    "reports",
     # After our apps, so that `manage.py export` is ours (scoped lists), not django-import-export's,
     # and `manage.py db_worker` is jobs' (it holds the worker's liveness lock), not django-tasks-db's.
     "import_export",

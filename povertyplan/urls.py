@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("jobs.urls")),
     path("thong-bao/", include("notifications.urls")),
     path("", include("reporting.urls")),
+    path("", include("reports.urls")),
 ]
 
 admin.site.site_header = _("povertyplan – Quản trị")

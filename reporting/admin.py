@@ -13,7 +13,7 @@ class RegimeAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "legal_basis", "is_active", "first_year", "last_year"]}),
         (_("Nội dung và người báo cáo"), {"fields": [
-            "content", "indicators", "reporting_level", "reporting_role", "reporting_agency", "receiving_level", "receiver",
+            "content", "indicators", "requires_narrative", "reporting_level", "reporting_role", "reporting_agency", "receiving_level", "receiver",
         ]}),
         (_("Kỳ và hạn"), {"fields": [
             "frequency", "period_numbers", "deadline_rule", "deadline_day", "deadline_month", "deadline_working_days",

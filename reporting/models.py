@@ -58,6 +58,10 @@ class Regime(models.Model):
         "indicators.Indicator", blank=True, related_name="regimes", verbose_name=_("chỉ số phải báo cáo"),
         help_text=_("Với báo cáo số liệu và kết quả rà soát: các chỉ số mà mỗi đơn vị phải gửi trong kỳ."),
     )
+    requires_narrative = models.BooleanField(
+        _("kèm phần lời"), default=False,
+        help_text=_("Báo cáo giám sát có phần lời (tình hình chung, khó khăn, kiến nghị) viết trong ứng dụng."),
+    )
     reporting_level = models.PositiveSmallIntegerField(_("cấp báo cáo"), choices=UnitLevel.choices)
     reporting_role = models.CharField(_("vai trò báo cáo"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     reporting_agency = models.ForeignKey(

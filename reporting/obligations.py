@@ -20,6 +20,7 @@ from indicators.models import Actual
 from plans.models import AdministrativeUnit, AdminMap, Recurrence, Task, UnitLevel
 from reporting import deadlines
 from reporting.models import Content, Frequency, Obligation, Regime
+from reports.models import MonitoringReport
 from review.models import RecordSource, ReviewStatus, TaskReport
 
 COUNTED = [ReviewStatus.SUBMITTED, ReviewStatus.APPROVED]
@@ -107,17 +108,16 @@ def reporting_units(regime: Regime, on: date, unit_ids: set[int] | None) -> Quer
 
 
 def _figure_counts(regime, year, number, unit_ids) -> dict[Key, tuple[int, int, datetime | None]]:
-    """Per unit: the regime's indicators, those with a submitted or approved whole figure, the last
-    one's time. A figure under any poverty standard counts."""
+    """Per unit: the regime's indicators (and its narrative, for a monitoring report written in the
+    app), those with a submitted or approved whole figure, the last one's time. A figure under any
+    poverty standard counts."""
     indicator_ids = [indicator.pk for indicator in regime.indicators.all()]
-    if not indicator_ids:
+    if not indicator_ids and not regime.requires_narrative:
         return {}
     units = reporting_units(regime, deadlines.period_end(year, regime.period_kind, number), unit_ids)
+    period = {"year": year, "period_kind": regime.period_kind, "period_number": number}
     firsts = (
-        Actual.objects.filter(
-            indicator_id__in=indicator_ids, year=year, period_kind=regime.period_kind, period_number=number,
-            breakdown="", status__in=COUNTED, unit__in=units,
-        )
+        Actual.objects.filter(indicator_id__in=indicator_ids, breakdown="", status__in=COUNTED, unit__in=units, **period)
         .exclude(source__in=NOT_REPORTS)
         .values("unit_id", "indicator_id")
         .annotate(sent=Min(SENT_AT))
@@ -125,7 +125,11 @@ def _figure_counts(regime, year, number, unit_ids) -> dict[Key, tuple[int, int, 
     sent: dict[int, list[datetime]] = defaultdict(list)
     for row in firsts:
         sent[row["unit_id"]].append(row["sent"])
-    expected = len(indicator_ids)
+    if regime.requires_narrative:
+        narratives = MonitoringReport.objects.filter(unit__in=units, status__in=COUNTED, **period)
+        for unit_id, at in narratives.values_list("unit_id", SENT_AT):
+            sent[unit_id].append(at)
+    expected = len(indicator_ids) + regime.requires_narrative
     return {
         (unit_id, None): _tally(expected, sent.get(unit_id, []))
         for unit_id in units.values_list("pk", flat=True)
@@ -180,19 +184,22 @@ def _tally(expected: int, sent: list[datetime]) -> tuple[int, int, datetime | No
 
 
 def refresh_for(*, year: int, period_kind: str, period_number: int, unit_id: int | None = None,
-                indicator_id: int | None = None) -> None:
-    """After a record changed: the obligations of its period. A figure's: its unit's, for the regimes that
-    ask for its indicator. A task report's (no unit_id): every unit's, for the task-report regimes, since
-    a closed territory's tasks are owed by its successor."""
+                indicator_id: int | None = None, narrative: bool = False) -> None:
+    """After a record changed: the obligations of its period. A figure's: its unit's, for the regimes
+    that ask for its indicator; a narrative's: its unit's, for the regimes that ask for one. A task
+    report's (no unit_id): every unit's, for the task-report regimes, since a closed territory's tasks
+    are owed by its successor."""
+    if deadlines.period_start(year, period_kind, period_number) > timezone.localdate():
+        return
     for regime in active_regimes(year):
         if regime.period_kind != period_kind or period_number not in deadlines.period_numbers(regime):
             continue
-        if indicator_id is None:
-            if regime.content != Content.TASK_REPORTS:
-                continue
-        elif indicator_id not in {indicator.pk for indicator in regime.indicators.all()}:
-            continue
-        if deadlines.period_start(year, period_kind, period_number) > timezone.localdate():
-            continue
-        with transaction.atomic():
-            _refresh_period(regime, year, period_number, None if unit_id is None else {unit_id})
+        if narrative:
+            concerned = regime.requires_narrative
+        elif indicator_id is None:
+            concerned = regime.content == Content.TASK_REPORTS
+        else:
+            concerned = indicator_id in {indicator.pk for indicator in regime.indicators.all()}
+        if concerned:
+            with transaction.atomic():
+                _refresh_period(regime, year, period_number, None if unit_id is None else {unit_id})

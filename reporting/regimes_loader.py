@@ -32,6 +32,7 @@ def load_regimes(path: Path) -> int:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             values = {field: (row.get(column) or "").strip() for column, field in COLUMNS.items()}
             values = {f: (int(v) if v else None) if f in NUMBERS else v for f, v in values.items()}
+            values["requires_narrative"] = (row.get("Kèm phần lời") or "").strip().lower() in {"có", "co", "x", "1"}
             codes = [c.strip() for c in (row.get("Chỉ số") or "").split(";") if c.strip()]
             indicators = list(Indicator.objects.filter(code__in=codes))
             missing = set(codes) - {i.code for i in indicators}

@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from indicators.models import Actual
 from reporting.models import Regime
 from reporting.obligations import refresh_for
+from reports.models import MonitoringReport
 from review.models import TaskReport
 
 _asked_for: set[int] | None = None
@@ -38,6 +39,14 @@ def figure_changed(sender, instance: Actual, **kwargs):
         return  # obligations count whole figures of the regimes' indicators
     transaction.on_commit(lambda: refresh_for(
         unit_id=instance.unit_id, indicator_id=instance.indicator_id, year=instance.year,
+        period_kind=instance.period_kind, period_number=instance.period_number,
+    ))
+
+
+@receiver([post_save, post_delete], sender=MonitoringReport, dispatch_uid="reporting.narrative_changed")
+def narrative_changed(sender, instance: MonitoringReport, **kwargs):
+    transaction.on_commit(lambda: refresh_for(
+        unit_id=instance.unit_id, narrative=True, year=instance.year,
         period_kind=instance.period_kind, period_number=instance.period_number,
     ))
 

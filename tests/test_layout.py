@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["accounts", "common", "dashboards", "exchange", "households", "indicators", "jobs", "notifications", "plans",
-        "povertyplan", "quality", "reporting", "review"]
+        "povertyplan", "quality", "reporting", "reports", "review"]
 MAX_LINES = 500
 
 

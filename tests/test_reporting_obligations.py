@@ -290,3 +290,17 @@ def test_an_imported_workbook_meets_the_obligation_once_committed(seeded, method
     # COPY stamps rows with the database's clock, the batched path with Python's: met when the last came in.
     sent = Actual.objects.filter(unit=unit("92", AdminMap.CURRENT), year=2026, indicator__code__in=["GN01", "GN02", "GN03"])
     assert (obligation.received, obligation.met_at) == (3, max(a.submitted_at or a.created_at for a in sent))
+
+
+def test_a_regime_with_a_narrative_expects_it_as_one_more_item(seeded, django_capture_on_commit_callbacks):
+    from reports.models import MonitoringReport
+
+    annual = seeded["giam-sat-nam-tinh"]
+    annual.requires_narrative = True
+    annual.save()
+    obligations.refresh(year=2026, regimes=[annual], today=date(2026, 12, 6))
+    assert (province_obligation(annual).expected, province_obligation(annual).received) == (4, 0)
+    with time_machine.travel(at(date(2026, 11, 27)), tick=False), django_capture_on_commit_callbacks(execute=True):
+        MonitoringReport.objects.create(unit=unit("92", AdminMap.CURRENT), year=2026, status=ReviewStatus.SUBMITTED,
+                                        submitted_at=at(date(2026, 11, 27)), general_situation="Tình hình chung …")
+    assert province_obligation(annual).received == 1
