@@ -1,5 +1,5 @@
-"""The reporting board (who reported, who is late), one unit's obligations with their missing items,
-and the regimes in words.
+"""The reporting board (who reported, who is late: per unit and regime, or per obligation with
+?xem=chi-tiet), one unit's obligations with their missing items, and the regimes in words.
 
 Thin views: refuse users without a reviewer, leader or admin role (the board and the drill-down),
 read the query string, read through reporting.boards (which scopes every read with plans.access),
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from indicators.selectors import PERIODS, reporting_year
 from plans.text import query_number
-from reporting import boards, regime_texts
+from reporting import board_units, boards, regime_texts
 from reporting.status import Status
 
 
@@ -47,9 +47,10 @@ def board(request: HttpRequest) -> HttpResponse:
         period=PERIODS.get((query.get("ky") or "").strip()),
         status=boards.STATUS_BY_SLUG.get(query.get("trang_thai") or ""),
         unit=_unit(request, query.get("dia_ban")),
+        detail=query.get("xem") == boards.DETAIL_SLUG,
     )
-    data = boards.board(user=request.user, filters=filters, today=timezone.localdate(),
-                        page_number=query_number(query.get("trang")))
+    build = boards.board if filters.detail else board_units.unit_board
+    data = build(user=request.user, filters=filters, today=timezone.localdate(), page_number=query_number(query.get("trang")))
     return render(request, "reporting/board.html", {
         "board": data, "filters": filters, "regimes": regimes, "units": boards.filter_units(user=request.user),
         "periods": PERIODS.values(), "statuses": [(boards.STATUS_SLUGS[s], s.label) for s in Status],

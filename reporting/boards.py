@@ -44,6 +44,8 @@ STATUS_SLUGS = {
     Status.ON_TIME: "dung_han",
 }
 STATUS_BY_SLUG = {slug: status for status, slug in STATUS_SLUGS.items()}
+# ?xem=chi-tiet: one row per obligation instead of one per unit and regime.
+DETAIL_SLUG = "chi-tiet"
 # The tag each status wears (the colours of the dashboards' judgements).
 STATUS_CSS = {
     Status.OVERDUE: "eval eval-missed",
@@ -163,13 +165,15 @@ def within(unit: AdministrativeUnit, path: str) -> Q:
 
 @dataclass(frozen=True)
 class BoardFilters:
-    """What the board shows: ?nam= ?che_do= ?ky= ?trang_thai= ?dia_ban= (and ?trang= for the rows)."""
+    """What the board shows: ?nam= ?che_do= ?ky= ?trang_thai= ?dia_ban= ?xem= (and ?trang= for the rows).
+    `detail`: one row per obligation (?xem=chi-tiet), else one per unit and regime."""
 
     year: int
     regime: Regime | None = None
     period: Period | None = None
     status: Status | None = None
     unit: AdministrativeUnit | None = None
+    detail: bool = False
 
     def params(self, **changes) -> dict:
         params = {
@@ -178,6 +182,7 @@ class BoardFilters:
             "ky": self.period.code if self.period else "",
             "trang_thai": STATUS_SLUGS[self.status] if self.status else "",
             "dia_ban": self.unit.pk if self.unit else "",
+            "xem": DETAIL_SLUG if self.detail else "",
         }
         params.update(changes)
         return {name: value for name, value in params.items() if value not in (None, "")}
@@ -185,15 +190,21 @@ class BoardFilters:
     def query(self, **changes) -> str:
         return urlencode(self.params(**changes))
 
+    @property
+    def units_query(self) -> str:
+        """The same filters, one row per unit and regime."""
+        return self.query(xem="")
 
-@dataclass
-class SummaryRow:
-    """One regime and period: DHIS2's expected / on time / late / overdue, and the two rates."""
+    @property
+    def detail_query(self) -> str:
+        """The same filters, one row per obligation."""
+        return self.query(xem=DETAIL_SLUG)
 
-    regime_code: str
-    regime_name: str
-    period: Period
-    year: int
+
+@dataclass(kw_only=True)
+class Tally:
+    """Obligations by status: DHIS2's expected / on time / late / overdue, and the two rates."""
+
     expected: int
     counts: dict[str, int]
 
@@ -237,6 +248,16 @@ class SummaryRow:
     def timeliness_text(self) -> str:
         return percent_text(self.timeliness)
 
+
+@dataclass(kw_only=True)
+class SummaryRow(Tally):
+    """One regime and period."""
+
+    regime_code: str
+    regime_name: str
+    period: Period
+    year: int
+
     @property
     def period_title(self) -> str:
         return self.period.title(self.year)
@@ -244,12 +265,16 @@ class SummaryRow:
 
 @dataclass
 class Board:
+    """The summary and one page of rows: obligations (`lines`, ?xem=chi-tiet) or units and regimes
+    (`units`, reporting.board_units); `total` counts the rows of every page."""
+
     filters: BoardFilters
     today: date
     summary: list[SummaryRow]
     page: Page
-    lines: list[Line]
     total: int
+    lines: list[Line] = field(default_factory=list)
+    units: list = field(default_factory=list)
 
     @property
     def totals(self) -> SummaryRow | None:
@@ -257,7 +282,8 @@ class Board:
         if len(self.summary) < 2:
             return None
         counts = {status: sum(row.counts[status] for row in self.summary) for status in Status.values}
-        return SummaryRow("", "", PERIODS["nam"], self.filters.year, sum(row.expected for row in self.summary), counts)
+        return SummaryRow(regime_code="", regime_name="", period=PERIODS["nam"], year=self.filters.year,
+                          expected=sum(row.expected for row in self.summary), counts=counts)
 
 
 def board_obligations(*, user: User, filters: BoardFilters) -> QuerySet[Obligation]:
@@ -293,8 +319,9 @@ def summary(*, user: User, filters: BoardFilters, today: date) -> list[SummaryRo
 
 
 def board(*, user: User, filters: BoardFilters, today: date, page_number: int | None = None) -> Board:
-    """The summary and one page of obligations, overdue first: two queries, however many units (the
-    page's count comes from the summary)."""
+    """The summary and one page of obligations (?xem=chi-tiet), overdue first: two queries, however
+    many units (the page's count comes from the summary). One row per unit and regime instead:
+    reporting.board_units.unit_board."""
     rows_summary = summary(user=user, filters=filters, today=today)
     statuses = [filters.status] if filters.status else Status.values
     total = sum(row.counts[status] for row in rows_summary for status in statuses)

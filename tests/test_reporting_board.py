@@ -20,7 +20,7 @@ from django.urls import reverse
 from indicators import services
 from indicators.models import Actual, Indicator, Target
 from plans.models import AdministrativeUnit, AdminMap, Role, Task, UnitLevel
-from reporting import boards, obligations
+from reporting import board_units, boards, obligations
 from reporting.models import Obligation, Regime
 from reporting.status import STATUS_ORDER, Status
 from review import worklist
@@ -123,14 +123,17 @@ def test_refusal_matrix(client, world):
 
 
 def test_a_leader_of_another_province_sees_none_of_its_rows(client, world):
+    hue_communes = {u.pk for u in communes(world["hue"])}
     response = get(client, world["leader_hue"], board_url(che_do=MONTHLY, ky="th1"))
     assert response.status_code == 200
     board = response.context["board"]
-    hue_communes = {u.pk for u in communes(world["hue"])}
-    assert board.total == len(hue_communes) == 40
+    assert board.total == len(hue_communes) == 40  # one row per commune and regime
     assert [row.expected for row in board.summary] == [40]
-    assert {line.obligation.unit_id for line in board.lines} <= hue_communes
+    assert {row.unit.pk for row in board.units} <= hue_communes and len(board.units) == 40
     assert world["a"].name not in main(response)
+    detail = get(client, world["leader_hue"], board_url(che_do=MONTHLY, ky="th1", xem="chi-tiet")).context["board"]
+    assert detail.total == 40
+    assert {line.obligation.unit_id for line in detail.lines} <= hue_communes
     assert get(client, world["leader_hue"], board_url(dia_ban=world["can_tho"].pk)).status_code == 404
     assert get(client, world["leader_hue"], reverse("reporting_unit", args=[world["a"].pk])).status_code == 404
 
@@ -139,7 +142,8 @@ def test_a_leader_of_another_province_sees_none_of_its_rows(client, world):
 
 
 def test_exact_counts_on_the_province_board(client, world):
-    response = get(client, world["reviewer"], board_url(che_do=MONTHLY, ky="th1", dia_ban=world["can_tho"].pk))
+    response = get(client, world["reviewer"], board_url(che_do=MONTHLY, ky="th1", dia_ban=world["can_tho"].pk,
+                                                        xem="chi-tiet"))
     [row] = response.context["board"].summary
     assert (row.expected, row.on_time, row.late, row.overdue, row.due_soon, row.not_yet_due) == (103, 2, 1, 100, 0, 0)
     # Reporting rate 3/103, timeliness 2/103, written the Vietnamese way.
@@ -164,7 +168,7 @@ def test_rows_come_overdue_first_then_due_soon_not_yet_due_late_on_time(client, 
     today = date(2026, 3, 30)  # March's results (due 5/4) are due soon
     client.force_login(world["reviewer"])
     with time_machine.travel(at(today), tick=False):
-        response = client.get(board_url(dia_ban=world["b"].pk))
+        response = client.get(board_url(dia_ban=world["b"].pk, xem="chi-tiet"))
     lines = [(line.obligation.regime.code, line.obligation.period_number, line.status) for line in response.context["board"].lines]
     assert lines == [
         (MONTHLY, 2, Status.OVERDUE),
@@ -180,22 +184,23 @@ def test_rows_come_overdue_first_then_due_soon_not_yet_due_late_on_time(client, 
 
 
 def test_filter_by_status(client, world):
-    response = get(client, world["leader"], board_url(che_do=MONTHLY, trang_thai="gui_muon"))
+    response = get(client, world["leader"], board_url(che_do=MONTHLY, trang_thai="gui_muon", xem="chi-tiet"))
     assert [(line.obligation.unit_id, line.obligation.period_number) for line in response.context["board"].lines] == [
         (world["b"].pk, 1)]
     assert response.context["board"].total == 1
 
 
 def test_query_count_does_not_depend_on_the_number_of_units(client, django_assert_num_queries, world):
-    """Obligations of a made-up regime: the nation's board (an admin) and the province's (its reviewer)
-    run the same queries for 10 communes as for 103 (Cần Thơ) or 400 (the nation)."""
+    """Obligations of a made-up regime: the nation's board (an admin) and the province's (its reviewer),
+    per unit and regime and per obligation, run the same queries for 10 communes as for 103 (Cần Thơ)
+    or 400 (the nation)."""
     regime = Regime.objects.get(code=MONTHLY)
     regime.pk, regime.code = None, "thu-nghiem"
     regime.save()
     in_can_tho = communes(world["can_tho"])
     elsewhere = list(AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE, admin_map=AdminMap.CURRENT)
                      .exclude(parent=world["can_tho"]).order_by("pk")[:297])
-    url = board_url(che_do="thu-nghiem")
+    urls = {"units": board_url(che_do="thu-nghiem"), "detail": board_url(che_do="thu-nghiem", xem="chi-tiet")}
 
     def add(batch):
         Obligation.objects.bulk_create([
@@ -205,7 +210,7 @@ def test_query_count_does_not_depend_on_the_number_of_units(client, django_asser
             for i, u in enumerate(batch)
         ])
 
-    def queries_and_total(user) -> tuple[int, int]:
+    def queries_and_total(user, url) -> tuple[int, int]:
         client.force_login(user)
         with time_machine.travel(at(TODAY), tick=False):
             client.get(url)  # a first request fills the caches
@@ -214,16 +219,143 @@ def test_query_count_does_not_depend_on_the_number_of_units(client, django_asser
         return len(queries.captured_queries), response.context["board"].total
 
     add(in_can_tho[:10])
-    small = {name: queries_and_total(world[name]) for name in ("admin", "reviewer")}
-    assert small["admin"][1] == small["reviewer"][1] == 10
-    assert small["admin"][0] <= 12 and small["reviewer"][0] <= 12
+    small = {(name, view): queries_and_total(world[name], url) for name in ("admin", "reviewer") for view, url in urls.items()}
+    assert {total for _, total in small.values()} == {10}
+    assert small[("admin", "detail")][0] <= 12 and small[("reviewer", "detail")][0] <= 12
+    # Per unit: the detail's summary and page, plus the count of rows and the page's units.
+    for name in ("admin", "reviewer"):
+        assert small[(name, "units")][0] == small[(name, "detail")][0] + 2
     add(in_can_tho[10:] + elsewhere)
     for name, total in (("admin", 400), ("reviewer", 103)):
         client.force_login(world[name])
-        with time_machine.travel(at(TODAY), tick=False), django_assert_num_queries(small[name][0]):
-            response = client.get(url)
-        assert response.context["board"].total == total
-        assert len(response.context["board"].lines) == boards.PER_PAGE
+        for view, url in urls.items():
+            with time_machine.travel(at(TODAY), tick=False), django_assert_num_queries(small[(name, view)][0]):
+                response = client.get(url)
+            board = response.context["board"]
+            assert board.total == total, (name, view)
+            assert len(board.lines if view == "detail" else board.units) == boards.PER_PAGE
+
+
+# --- Per unit and regime ------------------------------------------------------------------------
+
+
+def more_reports(world) -> AdministrativeUnit:
+    """February: A sends on time (3/3), B late (8/3), F (the last by name of the others) on time but never
+    January; C sends January's missing HN05 late (15/2). Returns F."""
+    f = max(communes(world["can_tho"])[5:], key=lambda u: (u.name, u.pk))
+    submit_month(world["officer_ct"], world["a"], REVIEW_CODES, date(2026, 3, 3), month=2)
+    submit_month(world["officer_ct"], f, REVIEW_CODES, date(2026, 3, 3), month=2)
+    submit_month(world["officer_ct"], world["b"], REVIEW_CODES, date(2026, 3, 8), month=2)
+    submit_month(world["officer_ct"], world["c"], REVIEW_CODES[2:], date(2026, 2, 15), month=1)
+    with time_machine.travel(at(TODAY), tick=False):
+        obligations.refresh(year=2026, today=TODAY)
+    return f
+
+
+def by_name(units) -> list[int]:
+    return [u.pk for u in sorted(units, key=lambda u: (u.name, u.pk))]
+
+
+def row_cells(page: str, url: str) -> list[str]:
+    """The text of the cells of the board's row linking to `url`."""
+    [row] = [tr for tr in re.findall(r'<tr class="unit-regime.*?</tr>', page, re.S) if f'href="{url}"' in tr]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", td)).strip() for td in re.findall(r"<td.*?</td>", row, re.S)]
+
+
+def test_exact_numbers_per_unit_and_regime_overdue_first(client, world):
+    world["f"] = more_reports(world)
+    filters = boards.BoardFilters(year=2026, regime=Regime.objects.get(code=MONTHLY), unit=world["can_tho"])
+    pages = [board_units.unit_board(user=world["reviewer"], filters=filters, today=TODAY, page_number=n) for n in (1, 2, 3)]
+    board = pages[2]
+    rows = {row.unit.pk: row for page in pages for row in page.units}
+    numbers = {name: (rows[world[name].pk].expected, rows[world[name].pk].on_time, rows[world[name].pk].late,
+                      rows[world[name].pk].overdue, rows[world[name].pk].due_soon, rows[world[name].pk].not_yet_due,
+                      rows[world[name].pk].rate_text, rows[world[name].pk].timeliness_text, rows[world[name].pk].worst_days)
+               for name in ("a", "b", "c", "e", "f")}
+    assert numbers == {
+        "a": (3, 2, 0, 0, 0, 1, "66,7 %", "66,7 %", None),
+        "b": (3, 0, 2, 0, 0, 1, "66,7 %", "0 %", None),
+        "c": (3, 0, 1, 1, 0, 1, "33,3 %", "0 %", 5),
+        "e": (3, 1, 0, 1, 0, 1, "33,3 %", "33,3 %", 5),  # imported on time in January
+        "f": (3, 1, 0, 1, 0, 1, "33,3 %", "33,3 %", 33),
+    }
+    # Two overdue (January 33 days, February) first, then one overdue: 33 days (F) before 5 days (C, E),
+    # then the rest, each by name.
+    one = [world["c"], world["e"]]
+    none = [world["a"], world["b"]]
+    two = [u for u in communes(world["can_tho"]) if u not in one + none + [world["f"]]]
+    order = [group["unit"] for group in board_units.unit_groups(user=world["reviewer"], filters=filters, today=TODAY)]
+    assert order == by_name(two) + [world["f"].pk] + by_name(one) + by_name(none)
+    assert board.total == 103 and board.page.paginator.num_pages == 3
+    assert [row.unit.pk for page in pages for row in page.units] == order
+    first = pages[0].units[0]
+    assert (first.overdue, first.worst_days, first.rate_text) == (2, 33, "0 %")
+    d = next(g for g in board_units.unit_groups(user=world["reviewer"], filters=filters, today=TODAY)
+             if g["unit"] == world["d"].pk)
+    assert (d["expected"], d["overdue"], d["oldest_overdue"]) == (3, 2, date(2026, 2, 5))  # illustrative: not sent
+
+    page = "".join(main(get(client, world["reviewer"], board_url(che_do=MONTHLY, dia_ban=world["can_tho"].pk, trang=n)))
+                   for n in (2, 3))
+    a_url = f"{reverse('reporting_unit', args=[world['a'].pk])}?nam=2026"
+    c_url = f"{reverse('reporting_unit', args=[world['c'].pk])}?nam=2026"
+    regime_name = Regime.objects.get(code=MONTHLY).name
+    assert row_cells(page, a_url) == [f"{world['a'].name} {world['can_tho'].name}", regime_name,
+                                      "3", "2", "0", "0", "0", "1", "66,7 %", "66,7 %", "–", "Còn thiếu gì"]
+    assert row_cells(page, c_url)[2:11] == ["3", "0", "1", "1", "0", "1", "33,3 %", "0 %", "5"]
+    assert page.index(c_url) < page.index(a_url)
+
+
+def test_per_unit_rows_due_soon_come_after_overdue_and_before_the_rest(world):
+    """30/3: March's results (due 5/4) are due soon; A and B owe nothing else, so they come after every
+    unit with an overdue report and before the rest (the 6-month reports, the province's own)."""
+    more_reports(world)
+    today = date(2026, 3, 30)
+    filters = boards.BoardFilters(year=2026, unit=world["can_tho"])
+    groups = list(board_units.unit_groups(user=world["reviewer"], filters=filters, today=today))
+    names = {u.pk: u.name for u in AdministrativeUnit.objects.filter(pk__in={g["unit"] for g in groups})}
+    tiers = [g["tier"] for g in groups]
+    assert tiers == sorted(tiers) and set(tiers) == {0, 1, 2}
+    assert [(g["unit"], g["regime__code"]) for g in groups if g["tier"] == 1] == [
+        (pk, MONTHLY) for pk in by_name([world["a"], world["b"]])]
+    assert all(g["due_soon"] > 0 and g["overdue"] == 0 for g in groups if g["tier"] == 1)
+    assert all(g["overdue"] == g["due_soon"] == 0 for g in groups if g["tier"] == 2)
+    overdue = [g for g in groups if g["tier"] == 0]
+    assert overdue == sorted(overdue, key=lambda g: (-g["overdue"], g["oldest_overdue"], names[g["unit"]], g["unit"],
+                                                      g["regime__code"]))
+    rest = [g for g in groups if g["tier"] == 2]
+    assert rest == sorted(rest, key=lambda g: (names[g["unit"]], g["unit"], g["regime__code"]))
+    assert {g["regime__code"] for g in rest} >= {"giam-sat-6-thang-xa", "giam-sat-6-thang-tinh"}
+    c = next(g for g in overdue if g["unit"] == world["c"].pk and g["regime__code"] == MONTHLY)
+    assert (c["late"], c["overdue"], c["due_soon"], c["oldest_overdue"]) == (1, 1, 1, date(2026, 3, 5))
+
+
+def test_the_status_filter_keeps_the_units_having_one(client, world):
+    more_reports(world)
+    response = get(client, world["leader"], board_url(che_do=MONTHLY, trang_thai="qua_han"))
+    board = response.context["board"]
+    assert board.total == 101 and board.page.paginator.num_pages == 3  # all but A and B (F owes January)
+    assert all(row.overdue > 0 for row in board.units)
+    late = get(client, world["leader"], board_url(che_do=MONTHLY, trang_thai="gui_muon")).context["board"]
+    assert late.total == 2
+    # The rows still count every obligation of the unit and regime, not only the late ones.
+    assert {row.unit.pk: (row.expected, row.late, row.overdue) for row in late.units} == {
+        world["c"].pk: (3, 1, 1), world["b"].pk: (3, 2, 0)}
+    assert [row.unit.pk for row in late.units] == [world["c"].pk, world["b"].pk]  # the overdue one first
+    soon = get(client, world["leader"], board_url(che_do=MONTHLY, trang_thai="sap_den_han"))
+    assert soon.context["board"].total == 0 and "Không có đơn vị nào." in main(soon)
+
+
+def test_the_toggle_between_units_and_each_period(client, world):
+    page = main(get(client, world["reviewer"], board_url(che_do=MONTHLY)))
+    assert 'href="?nam=2026&amp;che_do=ra-soat-thuong-xuyen-xa&amp;xem=chi-tiet#tung-ky"' in page
+    assert "Xem từng kỳ" in page and 'id="don-vi"' in page and 'id="tung-ky"' not in page
+    response = get(client, world["reviewer"], board_url(che_do=MONTHLY, xem="chi-tiet"))
+    board, detail = response.context["board"], main(response)
+    assert board.units == [] and len(board.lines) == boards.PER_PAGE and board.total == 3 * 103
+    assert 'href="?nam=2026&amp;che_do=ra-soat-thuong-xuyen-xa#don-vi"' in detail
+    assert 'id="tung-ky"' in detail and 'id="don-vi"' not in detail
+    assert "xem=chi-tiet&amp;trang=2" in detail  # the pager keeps the view
+    assert '<input type="hidden" name="xem" value="chi-tiet">' in detail  # and so does the filter form
 
 
 # --- Drill-down ---------------------------------------------------------------------------------
