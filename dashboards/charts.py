@@ -1,7 +1,8 @@
 """Plotly figures for the dashboards: pure functions of what the dashboards' reads return.
 
-Pages draw them with our own static plotly.js; the same figures are always on the page as a
-table, so nothing depends on JavaScript. Numbers use the Vietnamese separators (1.500,5).
+Pages draw them with our own static plotly.js (its basic bundle: scatter, bar, pie); the same
+figures are always on the page as a table, so nothing depends on JavaScript. The look, the
+Vietnamese separators (1.500,5) and the axis ranges come from dashboards.chart_style.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from dashboards import chart_style as style
 from dashboards.comparison import Comparison
 from dashboards.figures import number_text
 from dashboards.target import TargetDetail
@@ -18,15 +20,16 @@ from indicators.evaluation import COUNT_UNITS, EvaluationStatus
 from indicators.models import MeasureUnit, TargetKind
 
 Status = EvaluationStatus
-STATUS_COLOURS = {
-    Status.MISSED: "#b42318",
-    Status.OFF_TRACK: "#d92d20",
-    Status.AT_RISK: "#f0b429",
-    Status.ON_TRACK: "#2f8132",
-    Status.ACHIEVED: "#1c5e20",
-    Status.NO_DATA: "#9aa5b1",
+STATUS_COLOURS = {  # as the status tags of the pages
+    Status.MISSED: style.ACCENT,
+    Status.OFF_TRACK: style.ACCENT,
+    Status.AT_RISK: style.AMBER,
+    Status.ON_TRACK: style.GREEN,
+    Status.ACHIEVED: style.DARK_GREEN,
+    Status.NO_DATA: style.GREY,
 }
-OWN, SUCCESSOR, UNUSED, PATH, PROJECTION = "#0b5cad", "#7b3fa0", "#9aa5b1", "#2f8132", "#616e7c"
+OWN, SUCCESSOR, UNUSED, PATH, PROJECTION = style.LINK, style.PURPLE, style.GREY, style.GREEN, style.MUTED
+MONEY = {MeasureUnit.VND, MeasureUnit.THOUSAND_VND, MeasureUnit.MILLION_VND}  # levels far from 0: no axis from 0
 HOVER = "%{x}: %{text}"  # with the trace's name beside it
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
@@ -40,48 +43,39 @@ def _texts(values, unit: str) -> list[str]:
     return [number_text(v, unit) for v in values]
 
 
-def _layout(title: str, y_title: str, **extra) -> dict:
-    # Plain settings rather than a named template: applying a template costs more than the rest.
-    grid = {"gridcolor": "#e4e7eb", "zerolinecolor": "#cbd2d9"}
-    layout = dict(
-        title={"text": title, "font": {"size": 15}},
-        separators=",.",
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        font={"family": "system-ui, Segoe UI, Roboto, Noto Sans, Arial, sans-serif", "color": "#1f2933"},
-        height=420,
-        margin={"l": 60, "r": 20, "t": 60, "b": 40},
-        # At the foot of the figure rather than at a fraction of the plot's height: a legend that
-        # wraps onto several lines on a phone then pushes the plot up instead of covering the axis title.
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
-        yaxis={"title": {"text": str(y_title)}, "rangemode": "tozero", **grid},
-        hovermode="closest",
-        shapes=[],
-        annotations=[],
-    )
-    extra_axis = extra.pop("xaxis", {})
-    layout["xaxis"] = {**grid, **extra_axis}
-    layout.update(extra)
-    return layout
+def _layout(title: str, y_title: str, unit: str, xaxis: dict, **extra) -> dict:
+    yaxis = style.axis(y_title)
+    if unit in COUNT_UNITS:
+        yaxis["tickformat"] = ",d"  # 80.000, not 80k
+    return style.layout(title, xaxis=xaxis, yaxis=yaxis, shapes=[], annotations=[], **extra)
+
+
+def _fit_y(layout: dict, traces: list[dict], unit: str) -> None:
+    """The y-axis from the data: every point, band and reference line inside, with room for markers."""
+    values = [y for trace in traces for y in trace.get("y", [])]
+    values += [shape["y0"] for shape in layout["shapes"] if shape.get("yref") == "y"]
+    y_range = style.value_range(values, from_zero=unit not in MONEY)
+    if y_range:
+        layout["yaxis"]["range"] = y_range
 
 
 def _vline(layout: dict, x: float, colour: str, text: str) -> None:
     layout["shapes"].append({"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
                              "line": {"color": colour, "dash": "dash"}})
     layout["annotations"].append({"text": text, "xref": "x", "yref": "paper", "x": x, "y": 1, "xanchor": "right",
-                                  "yanchor": "bottom", "showarrow": False, "font": {"size": 11}})
+                                  "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": colour}})
 
 
 def _hline(layout: dict, y: float, colour: str, text: str, dash: str = "dash") -> None:
     layout["shapes"].append({"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": y, "y1": y,
                              "line": {"color": colour, "dash": dash}})
     layout["annotations"].append({"text": text, "xref": "paper", "yref": "y", "x": 1, "y": y, "xanchor": "right",
-                                  "yanchor": "bottom", "showarrow": False, "font": {"size": 11}})
+                                  "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": colour}})
 
 
 def _note(layout: dict, text: str) -> None:
     layout["annotations"].append({"text": text, "xref": "paper", "yref": "paper", "x": 1, "y": 1.08,
-                                  "showarrow": False, "font": {"color": "#8d6200", "size": 12}})
+                                  "showarrow": False, "font": {"color": style.DARK_AMBER, "size": 12}})
 
 
 def target_figure(detail: TargetDetail) -> go.Figure:
@@ -93,7 +87,7 @@ def target_figure(detail: TargetDetail) -> go.Figure:
     traces: list[dict] = []
 
     def scatter(**trace) -> None:
-        traces.append({"type": "scatter", **trace})
+        traces.append({"type": "scatter", "cliponaxis": False, **trace})  # a marker on an axis drawn whole
 
     if detail.path:
         xs = [p.year for p in detail.path]
@@ -102,7 +96,7 @@ def target_figure(detail: TargetDetail) -> go.Figure:
             scatter(x=xs, y=[_f(p.high) for p in detail.path], mode="lines", showlegend=False, hoverinfo="skip",
                     line={"color": PATH, "width": 1, "dash": "dash"}, name=_("Lộ trình (mức cao)"))
             scatter(x=xs, y=[_f(p.low) for p in detail.path], mode="lines", fill="tonexty", name=label,
-                    fillcolor="rgba(47,129,50,0.15)", line={"color": PATH, "width": 1, "dash": "dash"},
+                    fillcolor="rgba(47,129,50,0.15)", line={"color": PATH, "width": 1, "dash": "dash"},  # PATH, light
                     text=[f"{number_text(p.low, unit)}–{number_text(p.high, unit)}" for p in detail.path],
                     hovertemplate=HOVER)
         else:
@@ -159,8 +153,8 @@ def target_figure(detail: TargetDetail) -> go.Figure:
                 marker={"symbol": symbol, "size": 16, "color": colour, "line": {"width": 2, "color": colour}},
             )
 
-    marks([p for p in status.points if p.is_pending], _("Chờ duyệt"), "circle-open", "#c98a00")
-    marks([p for p in status.points if p.is_late_correction], _("Sửa sau khi duyệt"), "x-thin-open", "#8a3a0c")
+    marks([p for p in status.points if p.is_pending], _("Chờ duyệt"), "circle-open", style.AMBER)
+    marks([p for p in status.points if p.is_late_correction], _("Sửa sau khi duyệt"), "x-thin-open", style.BROWN)
 
     if detail.projection:
         last, last_value, end, projected = detail.projection
@@ -170,18 +164,18 @@ def target_figure(detail: TargetDetail) -> go.Figure:
                 name=_("Xu hướng đến %(year)s: %(value)s") % {"year": end, "value": number_text(projected, unit)})
 
     title = f"{target.document.reference} {target.code}: {target.indicator.name} – {status.basis.name}"
+    years = [x for trace in traces for x in trace["x"]]
     layout = _layout(
         title[:140], (_("Lũy kế") + ", " if cumulative else "") + str(dict(MeasureUnit.choices).get(unit, "") or ""),
-        xaxis={"title": {"text": _("Năm (số liệu cuối năm)")}, "dtick": 1, "tickformat": "d"},
+        unit, style.axis(_("Năm (số liệu cuối năm)"), dtick=1, tickformat="d", range=style.year_range(years)),
     )
-    if unit in COUNT_UNITS:
-        layout["yaxis"]["tickformat"] = ",d"  # 80.000, not 80k
     if status.merger and any(p.from_successor for p in status.points):
         _vline(layout, status.merger.first_year - 0.5, SUCCESSOR, _("Sáp nhập %(date)s") % {"date": status.merger.date_text})
     notes = [_("SỐ LIỆU MINH HỌA")] if status.is_illustrative else []
     notes += [_("SỐ LIỆU GIẢ LẬP")] if status.is_synthetic else []
     if notes:
         _note(layout, ", ".join(notes))
+    _fit_y(layout, traces, unit)
     return go.Figure(data=traces, layout=layout)
 
 
@@ -194,7 +188,7 @@ def comparison_figure(comp: Comparison, *, drill_urls: dict[int, str] | None = N
     unit = comp.indicator.measure_unit
     if progress and comp.benchmark is not None:
         unit = comp.benchmark.unit if comp.benchmark.kind in (TargetKind.AVERAGE_CHANGE, TargetKind.RELATIVE_CHANGE) else unit
-    colours = [STATUS_COLOURS.get(r.national.status if progress and r.national else r.status, "#0b5cad") for r in rows]
+    colours = [STATUS_COLOURS.get(r.national.status if progress and r.national else r.status, OWN) for r in rows]
     texts = []
     for r in rows:
         evaluation = r.national if progress else (r.own.evaluation if r.own else r.national)
@@ -220,13 +214,10 @@ def comparison_figure(comp: Comparison, *, drill_urls: dict[int, str] | None = N
         what = _("năm %(year)s") % {"year": comp.options.year}
     layout = _layout(
         f"{comp.indicator.name}, {what}: {comp.parent.name}{suffix}"[:160],
-        str(dict(MeasureUnit.choices).get(unit, "") or ""),
-        xaxis={"tickangle": -45, "automargin": True},
+        str(dict(MeasureUnit.choices).get(unit, "") or ""), unit, style.axis(tickangle=-45),
         height=460 if len(rows) <= 40 else 520,
         showlegend=False,
     )
-    if unit in COUNT_UNITS:
-        layout["yaxis"]["tickformat"] = ",d"
     if progress and comp.benchmark is not None:
         for bound in sorted({comp.benchmark.min_value, comp.benchmark.max_value} - {None}):
             _hline(layout, float(bound), PATH, _("Chỉ tiêu %(document)s: %(value)s") % {
@@ -234,6 +225,7 @@ def comparison_figure(comp: Comparison, *, drill_urls: dict[int, str] | None = N
     elif comp.parent_point is not None and comp.parent_point.shown is not None:
         _hline(layout, float(comp.parent_point.shown), PROJECTION,
                f"{comp.parent.name}: {number_text(comp.parent_point.shown, unit)}", dash="dot")
+    _fit_y(layout, [bar], unit)
     return go.Figure(data=[bar], layout=layout)
 
 

@@ -2,7 +2,8 @@
 
 Aggregates only: what drives poverty there (deprivation profile), how households moved between
 classes since the previous review, and the rates year by year. Drawn in the page by plotly.js
-served from our own static files.
+served from our own static files (its basic bundle: scatter, bar, pie), in the look every chart of
+the app shares (dashboards.chart_style).
 """
 
 import math
@@ -10,13 +11,14 @@ import math
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from dashboards import chart_style as style
 from households.models import LivingClass, RegisterStat
+from plans.text import format_number
 
 CLASS_ORDER = [LivingClass.POOR, LivingClass.NEAR_POOR, LivingClass.MIDDLE, LivingClass.NOT_POOR]
-COLOURS = {LivingClass.POOR: "#b42318", LivingClass.NEAR_POOR: "#f0b429", LivingClass.MIDDLE: "#0b5cad", LivingClass.NOT_POOR: "#2f8132"}
-SEPARATORS = ",."  # Plotly's (decimal, thousands): 2,62% and 1.250 hộ, the Vietnamese way
-LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), font=dict(family="system-ui, sans-serif", size=13), height=380,
-              separators=SEPARATORS)
+COLOURS = {LivingClass.POOR: style.ACCENT, LivingClass.NEAR_POOR: style.AMBER, LivingClass.MIDDLE: style.LINK,
+           LivingClass.NOT_POOR: style.GREEN}
+HEIGHT = 380
 
 
 def _percent(part: int, whole: int) -> float:
@@ -30,39 +32,54 @@ def deprivation_profile(stat: RegisterStat, indicators) -> str:
         key=lambda row: row[1],
     )
     labels = [f"{i.name} ({i.dimension})" for i, _poor, _near in rows]
+    poor = [_percent(p, stat.poor) for _i, p, _n in rows]
+    near_poor = [_percent(n, stat.near_poor) for _i, _p, n in rows]
     figure = go.Figure(
         [
-            go.Bar(y=labels, x=[_percent(p, stat.poor) for _i, p, _n in rows], orientation="h",
-                   name=_("Hộ nghèo"), marker_color=COLOURS[LivingClass.POOR]),
-            go.Bar(y=labels, x=[_percent(n, stat.near_poor) for _i, _p, n in rows], orientation="h",
-                   name=_("Hộ cận nghèo"), marker_color=COLOURS[LivingClass.NEAR_POOR]),
+            go.Bar(y=labels, x=poor, orientation="h", name=_("Hộ nghèo"), marker_color=COLOURS[LivingClass.POOR]),
+            go.Bar(y=labels, x=near_poor, orientation="h", name=_("Hộ cận nghèo"),
+                   marker_color=COLOURS[LivingClass.NEAR_POOR]),
         ],
-        layout=dict(LAYOUT, title=_("Tỷ lệ hộ thiếu hụt từng chỉ số (%)"), barmode="group",
-                    height=max(380, 36 * len(labels) + 80), xaxis=dict(ticksuffix="%"), legend=dict(orientation="h")),
+        layout=style.layout(
+            _("Tỷ lệ hộ thiếu hụt từng chỉ số (%)"), barmode="group", height=max(HEIGHT, 36 * len(labels) + 100),
+            xaxis=style.axis(ticksuffix="%", range=style.value_range(poor + near_poor)), yaxis=style.axis(),
+        ),
     )
     return figure.to_json()
 
 
-def movement_sankey(stat: RegisterStat) -> str:
-    """Households by class at the previous review (left) and at this one (right)."""
+def movement_bars(stat: RegisterStat) -> str:
+    """Households by their class at the previous review (a bar each, with its count), split by
+    their class now in shares of that bar, so that a small class moves as visibly as a large one."""
     labels = {str(c.value): str(c.label) for c in LivingClass}
-    sources = ["", *[c.value for c in CLASS_ORDER]]
-    left = {value: i for i, value in enumerate(sources)}
-    right = {c.value: len(sources) + i for i, c in enumerate(CLASS_ORDER)}
-    node_labels = [_("Chưa rà soát năm trước")] + [labels[c.value] for c in CLASS_ORDER] + [labels[c.value] for c in CLASS_ORDER]
-    node_colours = ["#9aa5b1"] + [COLOURS[c] for c in CLASS_ORDER] * 2
-    link = dict(source=[], target=[], value=[])
+    before = ["", *[c.value for c in CLASS_ORDER]]
+    counts = {(b, c.value): 0 for b in before for c in CLASS_ORDER}
     for key, count in stat.transitions.items():
         previous, current = key.split(">")
-        if count and previous in left and current in right:
-            link["source"].append(left[previous])
-            link["target"].append(right[current])
-            link["value"].append(count)
+        if (previous, current) in counts:
+            counts[previous, current] += count
+    totals = {b: sum(counts[b, c.value] for c in CLASS_ORDER) for b in before}
+    rows = [b for b in before if totals[b]]
+    names = [f"{labels[b] if b else _('Chưa rà soát năm trước')} ({format_number(totals[b])})"
+             for b in rows]
+    layout = style.layout(
+        _("Chuyển dịch giữa các nhóm so với lần rà soát trước"), barmode="stack", barnorm="percent", height=HEIGHT,
+        xaxis=style.axis(_("Tỷ lệ trong nhóm (%)"), ticksuffix="%", range=[0, 100]),
+        yaxis=style.axis(_("Lần rà soát trước"), autorange="reversed"),
+    )
+    layout["legend"].update(title={"text": _("Lần rà soát này") + ": "}, traceorder="normal")
     figure = go.Figure(
-        go.Sankey(node=dict(label=node_labels, color=node_colours, pad=18), link=link, arrangement="snap"),
-        layout=dict(LAYOUT, title=_("Chuyển dịch giữa các nhóm so với lần rà soát trước")),
+        [
+            go.Bar(y=names, x=[counts[b, c.value] for b in rows], customdata=[counts[b, c.value] for b in rows],
+                   orientation="h", name=labels[c.value], marker_color=COLOURS[c],
+                   hovertemplate="%{y} → %{fullData.name}: %{customdata:,d} " + _("hộ") + "<extra></extra>")
+            for c in CLASS_ORDER
+        ],
+        layout=layout,
     )
     return figure.to_json()
+
+
 
 
 def _headroom(values: list[float], floor: float) -> float:
@@ -96,16 +113,16 @@ def rate_series(series: list[RegisterStat]) -> str:
                        line_color=COLOURS[LivingClass.POOR]),
             go.Scatter(x=years, y=near_poor, name=_("Tỷ lệ hộ cận nghèo (%)"), mode="lines+markers", cliponaxis=False,
                        line_color=COLOURS[LivingClass.NEAR_POOR]),
-            go.Bar(x=years, y=[s.escaped for s in series], name=_("Thoát nghèo"), yaxis="y2", marker_color="#2f8132", opacity=0.5),
-            go.Bar(x=years, y=[s.new_poor for s in series], name=_("Nghèo phát sinh"), yaxis="y2", marker_color="#c65d21", opacity=0.5),
-            go.Bar(x=years, y=[s.fallen_back for s in series], name=_("Tái nghèo"), yaxis="y2", marker_color="#7b1fa2", opacity=0.5),
+            go.Bar(x=years, y=[s.escaped for s in series], name=_("Thoát nghèo"), yaxis="y2", marker_color=style.GREEN, opacity=0.5),
+            go.Bar(x=years, y=[s.new_poor for s in series], name=_("Nghèo phát sinh"), yaxis="y2", marker_color=style.ORANGE, opacity=0.5),
+            go.Bar(x=years, y=[s.fallen_back for s in series], name=_("Tái nghèo"), yaxis="y2", marker_color=style.PURPLE, opacity=0.5),
         ],
-        layout=dict(
-            LAYOUT, title=_("Tỷ lệ và biến động theo năm"), legend=dict(orientation="h"), barmode="group",
-            xaxis=dict(dtick=1, tickformat="d", range=[min(years, default=0) - 0.5, max(years, default=0) + 0.5]),
-            yaxis=dict(ticksuffix="%", range=[0, _headroom(poor + near_poor, 1)], tickformat=",.2~f"),
-            yaxis2=dict(overlaying="y", side="right", range=[0, moves_top], dtick=moves_step, tickformat=",d",
-                        showgrid=False, title=_("hộ")),
+        layout=style.layout(
+            _("Tỷ lệ và biến động theo năm"), barmode="group", height=HEIGHT,
+            xaxis=style.axis(dtick=1, tickformat="d", range=[min(years, default=0) - 0.5, max(years, default=0) + 0.5]),
+            yaxis=style.axis(ticksuffix="%", range=[0, _headroom(poor + near_poor, 1)], tickformat=",.2~f"),
+            yaxis2=style.axis(_("hộ"), overlaying="y", side="right", range=[0, moves_top], dtick=moves_step,
+                              tickformat=",d", showgrid=False),
         ),
     )
     return figure.to_json()

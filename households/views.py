@@ -75,7 +75,7 @@ def register_dashboard(request: HttpRequest, unit_id: int) -> HttpResponse:
         "year": year,
         "stat": stat,
         "profile_json": charts.deprivation_profile(stat, board.indicators) if stat and stat.poor + stat.near_poor else "",
-        "movement_json": charts.movement_sankey(stat) if stat else "",
+        "movement_json": charts.movement_bars(stat) if stat else "",
         "series_json": charts.rate_series(board.series) if len(board.series) > 1 else "",
         "can_view_households": unit.level == UnitLevel.COMMUNE and unit.admin_map == AdminMap.CURRENT
         and access.can(request.user, Action.VIEW_HOUSEHOLDS, unit=unit),

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-import plotly
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -174,11 +173,8 @@ USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# plotly.js is served from our own static files: the plotly package ships it (no CDN here).
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/plotly", Path(plotly.__file__).resolve().parent / "package_data"),
-]
+# plotly.js is served from our own static files (static/vendor/plotly-basic, no CDN here).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -243,7 +239,7 @@ AXES_COOLOFF_TIME = LOGIN_FAILURE_MEMORY  # how long axes keeps those records
 
 # Content-Security-Policy (django-csp 4): scripts only from our own static files or inline with
 # the request's nonce ({{ request.csp_nonce }}); no 'unsafe-inline' and no 'unsafe-eval' for scripts.
-# plotly.js 4 (the plotly package's bundle) draws bar and scatter charts without evaluating strings.
+# plotly.js 4 (its basic bundle, static/vendor/plotly-basic) draws bar and scatter charts without evaluating strings.
 # Styles keep 'unsafe-inline': plotly.js and htmx insert <style> rules and style attributes.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -113,7 +113,7 @@ def test_the_target_page_draws_from_our_own_plotly_and_repeats_the_figures_in_a_
         figure("GN01", hg, year, value)
     figure("GN01", can_tho, 2025, "2.4")
     page = login(client, personas.leader).get(reverse("dashboard_target", args=[target("hg-ubnd", "II.2.a.1").pk])).content.decode()
-    assert '/static/vendor/plotly/plotly.min.js"' in page and "Plotly.newPlot" in page
+    assert '/static/vendor/plotly-basic/plotly-basic.min.js"' in page and "Plotly.newPlot" in page
     assert "cdn" not in page.lower()
     table = page.split('class="data figures"', 1)[1]
     assert re.search(r"<td>2021</td>\s*<td>Tỉnh Hậu Giang</td>\s*<td class=\"num\">4,1", table)

@@ -114,7 +114,7 @@ def test_leader_pages_and_their_charts_carry_the_nonce(client, personas):
                 reverse("dashboard_compare", args=[Indicator.objects.get(code="GN01").pk])):
         response = client.get(url)
         html = assert_strict_page(response, inline_scripts=1)
-        assert "Plotly.newPlot" in html and "/static/vendor/plotly/plotly.min.js" in html, url
+        assert "Plotly.newPlot" in html and "/static/vendor/plotly-basic/plotly-basic.min.js" in html, url
 
 
 def test_household_pages_carry_the_nonce_and_are_never_stored(client, commune, officer, personas):

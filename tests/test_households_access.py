@@ -127,7 +127,7 @@ def test_leaders_see_the_aggregates_and_outsiders_do_not(register, client, perso
     response = client.get(reverse("register_dashboard", args=[cantho.pk]), {"nam": 2025})
     assert response.status_code == 200
     assert response.context["stat"].total == Household.objects.count()
-    assert "vendor/plotly/plotly.min.js" in response.content.decode()
+    assert "vendor/plotly-basic/plotly-basic.min.js" in response.content.decode()
     assert b"Danh s\xc3\xa1ch h\xe1\xbb\x99" not in response.content  # no link to households
     names = [row.unit.name for row in response.context["board"].children]
     assert commune.name in names
