@@ -68,7 +68,7 @@ def _yearly_change(target, before: Decimal, after: Decimal, sign: Decimal) -> De
     return quantize((after / before - 1) * 100 * sign)
 
 
-def _iptt_row(status: TargetStatus, years: list[int]) -> IpttRow:
+def iptt_row(status: TargetStatus, years: list[int]) -> IpttRow:
     target = status.target
     points = {p.year: p for p in status.points if p.used}
     values = status.used_values
@@ -142,7 +142,7 @@ def iptt_table(*, user: User, document: Document, options: Options) -> Iptt | No
     first = min(min(first_year_needed(t), t.start_year or t.end_year) for t in targets)
     last = max(final_year(t) for t in targets)
     years = list(range(first, last + 1))
-    rows = [_iptt_row(status, years) for status in statuses]
+    rows = [iptt_row(status, years) for status in statuses]
     return Iptt(document, years, rows, options, any(s.is_illustrative for s in statuses),
                 any(s.is_synthetic for s in statuses))
 

@@ -64,7 +64,7 @@ def test_three_wrong_passwords_make_even_the_right_one_wait_a_second(client, use
     assert right_too_soon.status_code == 429
     page = right_too_soon.content.decode()
     assert MUST_WAIT in page
-    assert "<title>Tạm dừng đăng nhập · povertyplan</title>" in page  # our page, in base.html
+    assert "<title>Tạm dừng đăng nhập · Giảm nghèo bền vững</title>" in page  # our page, in base.html
     assert not is_logged_in(client)
 
     clock.shift(timedelta(seconds=1))  # the wait is a delay, not a lock
