@@ -4,15 +4,21 @@ and its tasks in the Government Office's four categories."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dashboards.figures import final_year
 from dashboards.judging import SEVERITY, Status, TargetStatus, evaluate_targets
+from dashboards.map import POVERTY_RATE
+from dashboards.paths import PathPoint, target_path
 from dashboards.scope import Options, dashboard_targets, for_judging, home_units, within
-from dashboards.tasks import TaskSummary, task_summary
+from dashboards.tasks import TaskCategory, TaskSummary, task_summary
+from indicators.models import TargetKind
 from plans.models import AdministrativeUnit, Document
 from reporting import boards
 
@@ -43,6 +49,17 @@ class StatusGroup:
 
 
 @dataclass
+class Headline:
+    """The territory's poverty-rate target judged, for the first tile: its latest figure and the
+    value its path asks for in that year."""
+
+    status: TargetStatus
+    year: int | None  # of the latest figure judged
+    value: Decimal | None
+    path: PathPoint | None  # the path in that year (in the final year without a figure)
+
+
+@dataclass
 class Dashboard:
     unit: AdministrativeUnit
     options: Options
@@ -62,6 +79,35 @@ class Dashboard:
     @property
     def count(self) -> int:
         return sum(len(g.rows) for g in self.groups)
+
+    @property
+    def overdue_tasks(self) -> int:
+        return sum(1 for s in self.tasks.statuses if s.category == TaskCategory.OVERDUE)
+
+    @cached_property
+    def headline(self) -> Headline | None:
+        """The territory's own poverty-rate target (GN01) judged on its figures: the one in force in the
+        year shown, else the latest one that ended before it; None when it has none."""
+        candidates = [
+            s for g in self.groups for s in g.rows
+            if s.target.indicator_id and s.target.indicator.code == POVERTY_RATE and s.basis.pk == self.unit.pk
+            and s.target.kind not in (TargetKind.COMPARISON, TargetKind.QUALITATIVE) and s.target.unit_group_id is None
+        ]
+        year = self.options.year
+
+        def rank(s: TargetStatus) -> tuple:
+            first = (s.target.start_year or final_year(s.target)) - 1
+            in_force = first <= year <= final_year(s.target)
+            return (in_force, final_year(s.target) <= year, s.target.document.issued_on or date.min, -s.target.position)
+
+        if not candidates:
+            return None
+        status = max(candidates, key=rank)
+        values = status.used_values
+        latest = max(values) if values else None
+        path = {p.year: p for p in target_path(status)}
+        point = path.get(latest) if latest is not None else path.get(final_year(status.target))
+        return Headline(status, latest, values.get(latest) if latest is not None else None, point)
 
 
 def leader_dashboard(*, user: User, unit: AdministrativeUnit, options: Options) -> Dashboard:

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from dashboards import charts, links, overview, scope
+from dashboards import map as dot_map
 from dashboards.cascade import cascade_roots, cascade_tree
 from dashboards.comparison import comparison
 from dashboards.iptt import Iptt, iptt_table
@@ -51,8 +52,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     options = _options(request)
     unit = _unit(request)
     board = overview.leader_dashboard(user=request.user, unit=unit, options=options)
-    return render(request, "dashboards/dashboard.html", {"board": board, "options": options,
-                                                         "keep": [("dia_ban", unit.pk)]})
+    headline = board.headline
+    colour_by = dot_map.colour_choice(request.GET.get("mau"))
+    target = dot_map.headline_target(user=request.user, unit=unit, year=options.year,
+                                     own=headline.status.target if headline else None)
+    units_map = dot_map.unit_map(user=request.user, unit=unit, options=options, target=target, colour_by=colour_by)
+    return render(request, "dashboards/dashboard.html", {
+        "board": board, "options": options, "keep": [("dia_ban", str(unit.pk)), ("mau", colour_by)],
+        "map": units_map, "map_chart": dot_map.map_html(units_map), "colour_choices": dot_map.COLOUR_CHOICES,
+    })
 
 
 @login_required

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -326,16 +326,70 @@ def build_successions(
     return list(links.values()), orphans
 
 
+Point = tuple[Decimal, Decimal]  # (latitude, longitude)
+POINT_PLACES = Decimal("0.00001")  # AdministrativeUnit.latitude / longitude: 5 decimals (about 1 m)
+# A point outside these is a slip in the package's data, not a place in Viet Nam (Trường Sa lies at 114,5° E).
+LATITUDES, LONGITUDES = (Decimal(8), Decimal(24)), (Decimal(102), Decimal(118))
+
+
+def _point(latitude: float | None, longitude: float | None) -> Point | None:
+    if latitude is None or longitude is None:
+        return None
+    point = (Decimal(str(latitude)).quantize(POINT_PLACES), Decimal(str(longitude)).quantize(POINT_PLACES))
+    inside = LATITUDES[0] <= point[0] <= LATITUDES[1] and LONGITUDES[0] <= point[1] <= LONGITUDES[1]
+    return point if inside else None
+
+
+def unit_points(
+    legacy_rows: Iterable[dict[str, Any]],
+    new_rows: Iterable[dict[str, Any]],
+    new_provinces: dict[str, str],
+    new_wards: dict[tuple[str, str], str],
+) -> dict[Key, Point]:
+    """A point inside each province and commune of both maps, from vietnamadminunits' provinceLat/Lon
+    and wardLat/Lon columns. The legacy map's rows carry our codes; today's map's rows are matched
+    through their keys (resolve_new_ward_keys), since 123 of their ward codes are not vietnam_provinces'."""
+    old_map, new_map = AdminMap.LEGACY.value, AdminMap.CURRENT.value
+    points: dict[Key, Point] = {}
+
+    def put(key: Key, point: Point | None) -> None:
+        if point is not None:
+            points.setdefault(key, point)
+
+    for r in legacy_rows:
+        put((old_map, r["provinceCode"]), _point(r["provinceLat"], r["provinceLon"]))
+        if r["wardCode"] is not None:
+            put((old_map, r["wardCode"]), _point(r["wardLat"], r["wardLon"]))
+    for r in new_rows:
+        put((new_map, new_provinces[r["provinceKey"]]), _point(r["provinceLat"], r["provinceLon"]))
+        ward = new_wards.get((r["provinceKey"], r["wardKey"]))
+        if ward is not None:
+            put((new_map, ward), _point(r["wardLat"], r["wardLon"]))
+    return points
+
+
+def with_points(units: Iterable[UnitData], points: dict[Key, Point]) -> list[UnitData]:
+    """The units, each province and commune with its point when the package gives one."""
+    located = []
+    for unit in units:
+        point = points.get(unit.key) if unit.level in (UnitLevel.PROVINCE, UnitLevel.COMMUNE) else None
+        located.append(replace(unit, latitude=point[0], longitude=point[1]) if point else unit)
+    return located
+
+
 def build_country_map() -> CountryMap:
     """Read every source and build the whole map in memory (no database access)."""
     notes: list[str] = []
     regions = read_regions()
     divisions = read_current_divisions()
     current = build_current_units(divisions, regions)
-    legacy_units, legacy_index = build_legacy_units(read_vau_table("admin_units_legacy"), regions)
-    new_provinces, new_wards = resolve_new_ward_keys(divisions, read_vau_table("admin_units"), notes)
+    legacy_rows = read_vau_table("admin_units_legacy")
+    new_rows = read_vau_table("admin_units")
+    legacy_units, legacy_index = build_legacy_units(legacy_rows, regions)
+    new_provinces, new_wards = resolve_new_ward_keys(divisions, new_rows, notes)
     successions, orphans = build_successions(read_converter(), legacy_index, new_provinces, new_wards, notes)
-    units = [*_statistical_units(), *current, *legacy_units]
+    points = unit_points(legacy_rows, new_rows, new_provinces, new_wards)
+    units = with_points([*_statistical_units(), *current, *legacy_units], points)
     known = {(m, p) for m, p in regions}
     wanted = {u.key for u in units if u.level == UnitLevel.PROVINCE}
     if known != wanted:

@@ -9,7 +9,7 @@ alone (counted, never deleted).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +23,10 @@ from plans.text import search_key
 
 BATCH_SIZE = 1000
 
-UNIT_FIELDS = ("name", "division_type", "level", "parent_id", "region_id", "valid_from", "valid_to", "search_key")
+UNIT_FIELDS = (
+    "name", "division_type", "level", "parent_id", "region_id", "valid_from", "valid_to", "search_key",
+    "latitude", "longitude",
+)
 LINK_FIELDS = ("effective_on", "share", "is_main")
 
 LEVEL_LABELS = {
@@ -47,6 +50,19 @@ class LoadResult:
     links_unchanged: int = 0
     legacy_communes_without_successor: list[Key] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    points: dict[tuple[str, int], int] = field(default_factory=dict)  # (map, level) -> units with a point
+
+    def points_summary(self) -> str:
+        """How many provinces and communes of each map have a point ("34/34 provinces, 3321/3321 communes")."""
+        parts = []
+        for admin_map, label in ((AdminMap.CURRENT, "34-province map"), (AdminMap.LEGACY, "63-province map")):
+            counts = ", ".join(
+                f"{self.points.get((admin_map, level), 0)}/{self.counts.get((admin_map, level), 0)} "
+                f"{LEVEL_LABELS[level]}"
+                for level in (UnitLevel.PROVINCE, UnitLevel.COMMUNE)
+            )
+            parts.append(f"{label} {counts}")
+        return "Points (latitude, longitude): " + "; ".join(parts)
 
     def summary(self) -> str:
         def level_counts(admin_map: str) -> str:
@@ -65,7 +81,8 @@ class LoadResult:
             f"63-province map: {level_counts(AdminMap.LEGACY)}. {units}. "
             f"Successions 1/7/2025: {self.links_created} created, {self.links_updated} updated, "
             f"{self.links_unchanged} unchanged. "
-            f"Legacy communes without successor: {len(self.legacy_communes_without_successor)}."
+            f"Legacy communes without successor: {len(self.legacy_communes_without_successor)}. "
+            f"{self.points_summary()}."
         )
 
 
@@ -83,6 +100,8 @@ def _unit_values(unit: UnitData, ids: dict[Key, int]) -> dict[str, Any]:
         "valid_from": unit.valid_from,
         "valid_to": unit.valid_to,
         "search_key": search_key(unit.name, unit.code),  # as SearchKeyMixin.save() would, which bulk writes skip
+        "latitude": unit.latitude,
+        "longitude": unit.longitude,
     }
 
 
@@ -165,6 +184,7 @@ def load_country_map(*, country: CountryMap | None = None) -> LoadResult:
         counts=country.counts(),
         legacy_communes_without_successor=list(country.legacy_communes_without_successor),
         notes=list(country.notes),
+        points=dict(Counter((u.admin_map, int(u.level)) for u in country.units if u.latitude is not None)),
     )
     ids = _sync_units(country.units, result)
     _sync_successions(country.successions, ids, result)

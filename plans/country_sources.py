@@ -8,7 +8,9 @@ Sources, none typed by hand except the region table:
   their districts and communes), valid to 30/6/2025;
 - the 1/7/2025 links (UnitSuccession): `vietnamadminunits`' converter_2025.json, whose keys are the
   provinceKey/districtKey/wardKey columns of its dataset tables;
-- the six socio-economic regions: data/regions.csv (GSO's regions, NQ 81/2023/QH15; see its header).
+- the six socio-economic regions: data/regions.csv (GSO's regions, NQ 81/2023/QH15; see its header);
+- a point inside each province and commune of both maps (for the dot maps): the provinceLat/Lon and
+  wardLat/Lon columns of `vietnamadminunits`' dataset tables (the same figures as its parser_*.json).
 
 plans.country_build builds the map in memory from them; plans.country_map loads it.
 """
@@ -66,6 +68,8 @@ class UnitData:
     region: Key | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+    latitude: Decimal | None = None  # a point inside the unit (vietnamadminunits), for the dot maps
+    longitude: Decimal | None = None
 
     @property
     def key(self) -> Key:
