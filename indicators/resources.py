@@ -301,14 +301,17 @@ class PeriodNumberWidget(WholeNumberWidget):
         return 0 if number is None else number
 
 
-PERIOD_NUMBERS = {PeriodKind.YEAR: (0,), PeriodKind.HALF: (1, 2), PeriodKind.QUARTER: (1, 2, 3, 4)}
+PERIOD_NUMBERS = {
+    PeriodKind.YEAR: (0,), PeriodKind.HALF: (1, 2), PeriodKind.QUARTER: (1, 2, 3, 4), PeriodKind.MONTH: tuple(range(1, 13)),
+}
 
 
 def period_error(kind: str, number: int) -> str | None:
     """The Vietnamese message when the period number does not fit the period kind."""
     if number in PERIOD_NUMBERS.get(kind, ()):
         return None
-    allowed = {PeriodKind.YEAR: _("0 (hoặc để trống)"), PeriodKind.HALF: _("1 hoặc 2"), PeriodKind.QUARTER: _("1, 2, 3 hoặc 4")}
+    allowed = {PeriodKind.YEAR: _("0 (hoặc để trống)"), PeriodKind.HALF: _("1 hoặc 2"), PeriodKind.QUARTER: _("1, 2, 3 hoặc 4"),
+               PeriodKind.MONTH: _("1 đến 12")}
     return (_("Số kỳ %(number)s không hợp với kỳ “%(label)s”: dùng %(allowed)s.")
             % {"number": number, "label": PeriodKind(kind).label, "allowed": allowed[kind]})
 

@@ -227,7 +227,8 @@ def test_yes_no_cells_read_a_boolean_and_round_trip(value):
 @given(st.sampled_from(PeriodKind.values), st.integers(min_value=-10, max_value=10))
 def test_a_period_number_fits_its_kind_or_is_explained(kind, number):
     message = period_error(kind, number)
-    fits = {PeriodKind.YEAR: number == 0, PeriodKind.HALF: 1 <= number <= 2, PeriodKind.QUARTER: 1 <= number <= 4}[kind]
+    fits = {PeriodKind.YEAR: number == 0, PeriodKind.HALF: 1 <= number <= 2, PeriodKind.QUARTER: 1 <= number <= 4,
+            PeriodKind.MONTH: 1 <= number <= 12}[kind]
     assert (message is None) == fits
     assert message is None or vietnamese(message)
 
