@@ -15,12 +15,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from exchange.models import ImportStatus
 from notifications import recipients
 from notifications.models import Kind
 from notifications.services import notify
 from plans.access import Action
+from reports.models import MonitoringReport
 from review.models import ExplanationRequest, TaskReport
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,9 @@ def person(user) -> str:
 
 def _record_subject(record) -> tuple[str, str]:
     """What the record is, in words, and the page where its author sees (and fixes) it."""
+    if isinstance(record, MonitoringReport):
+        subject = _("%(unit)s, kỳ %(period)s") % {"unit": record.unit.name, "period": record.period_label}
+        return subject, record.get_absolute_url()
     if isinstance(record, TaskReport):
         subject = _("%(task)s – %(agency)s, kỳ %(period)s") % {
             "task": record.task, "agency": record.agency.name, "period": record.period_label}
@@ -54,24 +59,30 @@ def _record_subject(record) -> tuple[str, str]:
     return subject, reverse("actual_detail", args=[record.pk])
 
 
+# Per kind of record: the label of its event key, the titles when approved and when returned.
+REVIEWED_TITLES = {
+    "actual": (gettext_lazy("Số liệu được duyệt: %(subject)s"), gettext_lazy("Số liệu bị trả lại: %(subject)s")),
+    "task_report": (gettext_lazy("Báo cáo nhiệm vụ được duyệt: %(subject)s"),
+                    gettext_lazy("Báo cáo nhiệm vụ bị trả lại: %(subject)s")),
+    "monitoring_report": (gettext_lazy("Báo cáo giám sát được duyệt: %(subject)s"),
+                          gettext_lazy("Báo cáo giám sát bị trả lại: %(subject)s")),
+}
+
+
 @never_blocking
 def record_reviewed(record, *, reviewer, approved: bool) -> None:
-    """A figure or task report approved or returned: its author is told (not a reviewer reviewing
-    their own, which the services refuse anyway)."""
+    """A figure, task report or monitoring report approved or returned: its author is told (not a
+    reviewer reviewing their own, which the services refuse anyway)."""
     if record.created_by_id is None or record.created_by_id == reviewer.pk:
         return
     subject, link = _record_subject(record)
-    is_report = isinstance(record, TaskReport)
+    label = {TaskReport: "task_report", MonitoringReport: "monitoring_report"}.get(type(record), "actual")
+    title = str(REVIEWED_TITLES[label][0 if approved else 1]) % {"subject": subject}
     if approved:
-        title = (_("Báo cáo nhiệm vụ được duyệt: %(subject)s") if is_report
-                 else _("Số liệu được duyệt: %(subject)s")) % {"subject": subject}
         body = _("%(reviewer)s đã duyệt.") % {"reviewer": person(reviewer)}
     else:
-        title = (_("Báo cáo nhiệm vụ bị trả lại: %(subject)s") if is_report
-                 else _("Số liệu bị trả lại: %(subject)s")) % {"subject": subject}
         body = _("%(reviewer)s trả lại để sửa. Ý kiến: %(comment)s") % {
             "reviewer": person(reviewer), "comment": record.review_comment}
-    label = "task_report" if is_report else "actual"
     notify(
         users=[record.created_by], kind=Kind.APPROVED if approved else Kind.RETURNED, title=title, body=body,
         link=link, key=f"{label}:{record.pk}:v{record.version}:{'approved' if approved else 'returned'}",

@@ -3,6 +3,8 @@ a unit's officers write in the app. Its tables and charts come from approved fig
 is made (reports.docx_report); the narrative goes through the same review as figures."""
 
 from django.db import models
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from review.models import ReportingPeriod, ReviewedRecord, period_constraint
@@ -33,3 +35,20 @@ class MonitoringReport(ReviewedRecord):
 
     def __str__(self) -> str:
         return f"{self.unit.name} – {self.period_label}"
+
+    def get_absolute_url(self) -> str:
+        return page_url(unit_id=self.unit_id, year=self.year, period_kind=self.period_kind, period_number=self.period_number)
+
+
+PERIOD_PREFIXES = {ReportingPeriod.HALF: "6t", ReportingPeriod.QUARTER: "q", ReportingPeriod.MONTH: "th"}
+
+
+def period_code(period_kind: str, period_number: int) -> str:
+    """The ?ky= code of a period, as the other pages write it: "nam", "6t1", "q2", "th3"."""
+    return "nam" if period_kind == ReportingPeriod.YEAR else f"{PERIOD_PREFIXES[period_kind]}{period_number}"
+
+
+def page_url(*, unit_id: int, year: int, period_kind: str, period_number: int) -> str:
+    """The narrative's page: /bao-cao/giam-sat/<unit>/?nam=2025&ky=nam."""
+    query = urlencode({"nam": year, "ky": period_code(period_kind, period_number)})
+    return f"{reverse('narrative_edit', args=[unit_id])}?{query}"
