@@ -282,6 +282,9 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "povertyplan <no-reply@localhost>")
 # The site's address as users reach it: the links in notification emails (sent by workers, with no request).
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+# The monitoring report's .docx template (docxtpl tags, data/reports/README.md); unset: an admin's upload in
+# MEDIA_ROOT/report_templates/mau-01.docx, else the shipped data/reports/mau-01-bao-cao-giam-sat.docx.
+REPORT_TEMPLATE_PATH = os.environ.get("REPORT_TEMPLATE_PATH") or None
 
 LOGGING = {
     "version": 1,

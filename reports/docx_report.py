@@ -31,7 +31,7 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.d
 
 
 def template_path() -> Path:
-    configured = getattr(settings, "REPORT_TEMPLATE_PATH", None)
+    configured = settings.REPORT_TEMPLATE_PATH
     if configured:
         return Path(configured)
     uploaded = Path(settings.MEDIA_ROOT) / UPLOADED_TEMPLATE

@@ -30,6 +30,7 @@ from plans.models import AdministrativeUnit, Membership, Role, Task
 from reporting.boards import RANK, Line
 from reporting.models import Content, Obligation
 from reporting.status import Status, status_expression
+from reports.models import page_url
 from review.models import ExplanationRequest, TaskReport
 
 
@@ -176,6 +177,7 @@ class DueReport(Line):
     """An obligation the user owes, with the page where it is entered."""
 
     entry_url: str = ""
+    narrative_url: str = ""  # the monitoring report's narrative, for a regime that asks for one
 
 
 def due_reports(user, year: int, today: date) -> list[DueReport]:
@@ -201,5 +203,8 @@ def due_reports(user, year: int, today: date) -> list[DueReport]:
     for obligation in rows:
         anchor = "#nhiem-vu" if obligation.regime.content == Content.TASK_REPORTS else "#chi-tieu"
         query = urlencode({"nam": year, "ky": period_of(record=obligation).code})
-        reports.append(DueReport(obligation, Status(obligation.status), today, entry_url=f"{reverse('my_work')}?{query}{anchor}"))
+        narrative = page_url(unit_id=obligation.unit_id, year=year, period_kind=obligation.period_kind,
+                             period_number=obligation.period_number) if obligation.regime.requires_narrative else ""
+        reports.append(DueReport(obligation, Status(obligation.status), today,
+                                 entry_url=f"{reverse('my_work')}?{query}{anchor}", narrative_url=narrative))
     return reports

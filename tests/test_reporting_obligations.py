@@ -24,7 +24,10 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @pytest.fixture
 def seeded(db):
+    """The seeded regimes; these tests are about figures and task reports, so the monitoring reports'
+    narrative (one more item, tested on its own below) is not asked for."""
     call_command("load_reporting_data", verbosity=0)
+    Regime.objects.update(requires_narrative=False)
     return {regime.code: regime for regime in Regime.objects.prefetch_related("indicators")}
 
 

@@ -29,6 +29,7 @@ from reporting import locks
 from reporting.models import Obligation, Regime
 from reporting.status import Status, status_of
 from reporting.tasks import reporting_daily
+from reports import narratives
 from review.models import ReportingPeriod
 from tests.jobs_helpers import run_tasks
 
@@ -88,7 +89,9 @@ def walk(first: date, last: date, log: dict) -> None:
         day += timedelta(days=1)
 
 
-def submit(officer, province, year: int, period_kind: str, period_number: int, codes: list[str], when: datetime) -> None:
+def submit(officer, province, year: int, period_kind: str, period_number: int, codes: list[str], when: datetime,
+           narrative: bool = False) -> None:
+    """Figures (and the monitoring report's narrative) saved and sent on the pages' services."""
     with time_machine.travel(when, tick=False):
         for code in codes:
             actual = services.save_actual(
@@ -96,6 +99,12 @@ def submit(officer, province, year: int, period_kind: str, period_number: int, c
                 period_kind=period_kind, period_number=period_number, value=FIGURES[code],
             )
             services.submit_actual(user=officer, actual=actual)
+        if narrative:
+            report = narratives.save_narrative(
+                user=officer, unit=province, year=year, period_kind=period_kind, period_number=period_number,
+                sections={"general_situation": "Tình hình chung của kỳ báo cáo."},
+            )
+            narratives.submit_narrative(user=officer, report=report)
 
 
 def obligation(province, code: str) -> Obligation:
@@ -114,28 +123,31 @@ def test_a_year_of_reporting_in_can_tho(can_tho, mailoutbox):
     walk(date(2026, 1, 1), date(2026, 5, 28), log)
     assert Obligation.objects.filter(year=2026).count() == 2 * 34
     h1 = obligation(province, SIX_MONTH)
-    assert (h1.period_kind, h1.period_number, h1.due_on, h1.expected) == (ReportingPeriod.HALF, 1, date(2026, 5, 31), 3)
+    # Three figures and the narrative of the monitoring report (TT 10/2022 Mẫu số 01).
+    assert (h1.period_kind, h1.period_number, h1.due_on, h1.expected) == (ReportingPeriod.HALF, 1, date(2026, 5, 31), 4)
     assert obligation(province, ANNUAL).due_on == date(2026, 11, 30)
     assert log == {date(2026, 5, 24): [("canbo.ct", Kind.DUE_SOON, key.format(SIX_MONTH, "half1", "due_soon"))]}
 
-    # 29 May: two of the three figures sent; the report is not complete, reminders go on.
+    # 29 May: two of the four items sent; the report is not complete, reminders go on.
     submit(officer, province, 2026, ReportingPeriod.HALF, 1, ["GN01", "GN02"], datetime(2026, 5, 29, 9, tzinfo=HANOI))
     walk(date(2026, 5, 29), date(2026, 5, 31), log)
     assert log[date(2026, 5, 30)] == [("canbo.ct", Kind.DUE_TOMORROW, key.format(SIX_MONTH, "half1", "due_tomorrow"))]
     assert obligation(province, SIX_MONTH).received == 2
 
-    # 31 May, after the morning's run: the last figure, on the due date. From then on: on time, no reminder.
-    submit(officer, province, 2026, ReportingPeriod.HALF, 1, ["GN03"], datetime(2026, 5, 31, 16, tzinfo=HANOI))
+    # 31 May, after the morning's run: the last figure and the narrative, on the due date. From then on: on time.
+    submit(officer, province, 2026, ReportingPeriod.HALF, 1, ["GN03"], datetime(2026, 5, 31, 16, tzinfo=HANOI),
+           narrative=True)
     walk(date(2026, 6, 1), date(2026, 11, 30), log)
     h1 = obligation(province, SIX_MONTH)
-    assert (h1.received, timezone.localdate(h1.met_at)) == (3, date(2026, 5, 31))
+    assert (h1.received, timezone.localdate(h1.met_at)) == (4, date(2026, 5, 31))
     assert status_of(h1, date(2026, 6, 1)) == Status.ON_TIME
     assert status_of(obligation(province, ANNUAL), date(2026, 11, 30)) == Status.DUE_SOON
 
     # The annual report is not sent: due soon, due tomorrow, overdue, then the reviewer, then the leader.
     walk(date(2026, 12, 1), date(2026, 12, 13), log)
     assert status_of(obligation(province, ANNUAL), date(2026, 12, 13)) == Status.OVERDUE
-    submit(officer, province, 2026, ReportingPeriod.YEAR, 0, list(FIGURES), datetime(2026, 12, 14, 10, tzinfo=HANOI))
+    submit(officer, province, 2026, ReportingPeriod.YEAR, 0, list(FIGURES), datetime(2026, 12, 14, 10, tzinfo=HANOI),
+           narrative=True)
     walk(date(2026, 12, 14), date(2026, 12, 31), log)
     annual = obligation(province, ANNUAL)
     assert status_of(annual, date(2026, 12, 15)) == Status.LATE and timezone.localdate(annual.met_at) == date(2026, 12, 14)
