@@ -110,6 +110,9 @@ def _pages() -> list[tuple[str, str]]:
         ("cascade_national", reverse("dashboard_cascade", args=[mt1.pk])),
         ("iptt", reverse("dashboard_iptt", args=[plan.pk])),
         ("iptt_excel", reverse("dashboard_iptt_excel", args=[plan.pk])),
+        # The overview opens with tiles and a dot map: of the provinces, and of the biggest province's communes.
+        ("map_34_provinces_by_rate", reverse("dashboard") + "?mau=ty_le"),
+        (f"map_{biggest.children.count()}_communes_by_status", reverse("dashboard") + f"?dia_ban={biggest.pk}"),
     ]
 
 
