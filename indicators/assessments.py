@@ -77,10 +77,8 @@ def save_assessment(
         )
         save_first(user=user, record=assessment, same_period=same_year, reason=correction_reason)
         return assessment
-    before = workflow.begin_edit(assessment, expected_version=expected_version, reason=correction_reason)
-    assessment.verdict, assessment.narrative = verdict, narrative.strip()
-    workflow.save_edit(user=user, record=assessment, before=before, reason=correction_reason)
-    return assessment
+    return workflow.apply_edit(user=user, record=assessment, content={"verdict": verdict, "narrative": narrative.strip()},
+                               expected_version=expected_version, reason=correction_reason)
 
 
 def _locked(assessment: TargetAssessment) -> TargetAssessment:
@@ -92,15 +90,7 @@ def _locked(assessment: TargetAssessment) -> TargetAssessment:
 
 def _step(user, assessment: TargetAssessment, action: Action, change, audit_action: str, reason: str = ""):
     require(user, action, unit=assessment.target.territory)
-    before = workflow.snapshot(assessment)
-    change(assessment)
-    workflow.bump(assessment)
-    assessment.save()
-    workflow.record_audit(
-        user=user, instance=assessment, action=audit_action, before=before, after=workflow.snapshot(assessment),
-        reason=reason,
-    )
-    return assessment
+    return workflow.apply_step(user=user, record=assessment, change=change, audit_action=audit_action, reason=reason)
 
 
 def _refuse_own(user, assessment: TargetAssessment) -> None:

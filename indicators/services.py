@@ -146,10 +146,8 @@ def save_actual(
     if actual.source in demo_data.DEMO_SOURCES:  # a real figure over a demo one: new, not a late correction
         return demo_data.replace_with_real(user=user, actual=actual, source=ActualSource.ENTERED, value=value,
                                            numerator=numerator, denominator=denominator, expected_version=expected_version)
-    before = workflow.begin_edit(actual, expected_version=expected_version, reason=correction_reason)
-    actual.value, actual.numerator, actual.denominator = value, numerator, denominator
-    workflow.save_edit(user=user, record=actual, before=before, reason=correction_reason)
-    return actual
+    return workflow.apply_edit(user=user, record=actual, content={"value": value, "numerator": numerator,
+                               "denominator": denominator}, expected_version=expected_version, reason=correction_reason)
 
 
 def save_first(*, user, record: ReviewedRecord, same_period: QuerySet, reason: str = "") -> None:
@@ -172,11 +170,7 @@ def save_first(*, user, record: ReviewedRecord, same_period: QuerySet, reason: s
 
 def _transition(user, record, action: Action, change, audit_action: str, *, unit, agency_ids=None, reason: str = ""):
     require(user, action, unit=unit, agency_ids=agency_ids)
-    before = workflow.snapshot(record)
-    change(record)
-    workflow.bump(record)
-    record.save()
-    workflow.record_audit(user=user, instance=record, action=audit_action, before=before, after=workflow.snapshot(record), reason=reason)
+    workflow.apply_step(user=user, record=record, change=change, audit_action=audit_action, reason=reason)
     if audit_action in ("approve", "return"):
         events.record_reviewed(record, reviewer=user, approved=audit_action == "approve")
     return record
@@ -297,11 +291,8 @@ def save_task_report(
                             created_by=user, **content)
         save_first(user=user, record=report, same_period=same_period, reason=correction_reason)
         return report
-    before = workflow.begin_edit(report, expected_version=expected_version, reason=correction_reason)
-    for name, value in content.items():
-        setattr(report, name, value)
-    workflow.save_edit(user=user, record=report, before=before, reason=correction_reason)
-    return report
+    return workflow.apply_edit(user=user, record=report, content=content, expected_version=expected_version,
+                               reason=correction_reason)
 
 
 @transaction.atomic

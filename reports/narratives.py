@@ -62,11 +62,8 @@ def save_narrative(
                                   created_by=user, **content)
         save_first(user=user, record=report, same_period=same_period, reason=correction_reason)
         return report
-    before = workflow.begin_edit(report, expected_version=expected_version, reason=correction_reason)
-    for name, value in content.items():
-        setattr(report, name, value)
-    workflow.save_edit(user=user, record=report, before=before, reason=correction_reason)
-    return report
+    return workflow.apply_edit(user=user, record=report, content=content, expected_version=expected_version,
+                               reason=correction_reason)
 
 
 def _locked(report: MonitoringReport) -> MonitoringReport:
@@ -77,13 +74,7 @@ def _step(user, report: MonitoringReport, change, audit_action: str, *, expected
     """One workflow step: version check, the change, a new version, the audit entry."""
     if expected_version is not None:
         workflow.check_version(report, expected_version)
-    before = workflow.snapshot(report)
-    change(report)
-    workflow.bump(report)
-    report.save()
-    workflow.record_audit(user=user, instance=report, action=audit_action, before=before,
-                          after=workflow.snapshot(report), reason=reason)
-    return report
+    return workflow.apply_step(user=user, record=report, change=change, audit_action=audit_action, reason=reason)
 
 
 def _refuse_own_review(user, report: MonitoringReport) -> None:

@@ -113,6 +113,25 @@ def bump(record: ReviewedRecord) -> None:
     record.version += 1
 
 
+def apply_edit(*, user, record: ReviewedRecord, content: dict, expected_version: int, reason: str) -> ReviewedRecord:
+    """Change a stored record's content: version check, lock rules, a new version, saved and audited."""
+    before = begin_edit(record, expected_version=expected_version, reason=reason)
+    for name, value in content.items():
+        setattr(record, name, value)
+    save_edit(user=user, record=record, before=before, reason=reason)
+    return record
+
+
+def apply_step(*, user, record: ReviewedRecord, change, audit_action: str, reason: str = "") -> ReviewedRecord:
+    """One step of the workflow (submit, approve, return): the change, a new version, saved and audited."""
+    before = snapshot(record)
+    change(record)
+    bump(record)
+    record.save()
+    record_audit(user=user, instance=record, action=audit_action, before=before, after=snapshot(record), reason=reason)
+    return record
+
+
 def submit(record: ReviewedRecord) -> None:
     if record.status not in {ReviewStatus.DRAFT, ReviewStatus.RETURNED}:
         raise ValidationError(_("Chỉ gửi được bản nháp hoặc bản bị trả lại."))
