@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
+from dashboards import scope
 from dashboards.comparison import Comparison
 from dashboards.scope import Options
 from indicators import selectors
-from plans.models import AdminMap
+from plans.models import AdministrativeUnit, AdminMap
+from plans.text import query_number
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,27 @@ class PageOptions(Options):
             params["cho_duyet"] = 1
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
         return urlencode(params)
+
+
+def page_options(request) -> PageOptions:
+    """The year and pending choice of a leader's page; refused to a user with no territory."""
+    if not scope.has_territory(user=request.user):
+        raise PermissionDenied(_("Bạn chưa được phân công địa bàn nào nên chưa có bảng điều khiển."))
+    return options_from(request.GET)
+
+
+def territory(request) -> AdministrativeUnit:
+    """The territory asked for (?dia_ban=id) when in the user's reach, else the user's first one."""
+    raw_id = request.GET.get("dia_ban")
+    if raw_id and (unit_id := query_number(raw_id, max_digits=18)) is not None:
+        unit = scope.unit_in_reach(user=request.user, unit_id=unit_id)
+        if unit is None:
+            raise Http404(_("Địa bàn không có hoặc ngoài phạm vi của bạn."))
+        return unit
+    unit = scope.first_home(user=request.user)
+    if unit is None:
+        raise Http404(_("Bạn chưa được phân công địa bàn nào."))
+    return unit
 
 
 def options_from(query) -> PageOptions:

@@ -7,13 +7,12 @@ what is not there or out of reach, draw the figures with dashboards.charts, rend
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from dashboards import charts, links, overview, scope
+from dashboards import charts, links, overview
 from dashboards import map as dot_map
 from dashboards.cascade import cascade_roots, cascade_tree
 from dashboards.comparison import comparison
@@ -22,35 +21,14 @@ from dashboards.iptt_xlsx import iptt_workbook
 from dashboards.target import target_detail
 from indicators import breakdowns
 from indicators.models import Indicator
-from plans.models import AdministrativeUnit, Document
-from plans.text import query_number
+from plans.models import Document
 from quality import selectors as quality
-
-
-def _options(request: HttpRequest) -> links.PageOptions:
-    if not scope.has_territory(user=request.user):
-        raise PermissionDenied(_("Bạn chưa được phân công địa bàn nào nên chưa có bảng điều khiển."))
-    return links.options_from(request.GET)
-
-
-def _unit(request: HttpRequest) -> AdministrativeUnit:
-    """The territory asked for (?dia_ban=id) when in the user's reach, else the user's first one."""
-    raw_id = request.GET.get("dia_ban")
-    if raw_id and (unit_id := query_number(raw_id, max_digits=18)) is not None:
-        unit = scope.unit_in_reach(user=request.user, unit_id=unit_id)
-        if unit is None:
-            raise Http404(_("Địa bàn không có hoặc ngoài phạm vi của bạn."))
-        return unit
-    unit = scope.first_home(user=request.user)
-    if unit is None:
-        raise Http404(_("Bạn chưa được phân công địa bàn nào."))
-    return unit
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    options = _options(request)
-    unit = _unit(request)
+    options = links.page_options(request)
+    unit = links.territory(request)
     board = overview.leader_dashboard(user=request.user, unit=unit, options=options)
     headline = board.headline
     colour_by = dot_map.colour_choice(request.GET.get("mau"))
@@ -65,7 +43,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def target(request: HttpRequest, target_id: int) -> HttpResponse:
-    options = _options(request)
+    options = links.page_options(request)
     detail = target_detail(user=request.user, target_id=target_id, options=options)
     if detail is None:
         raise Http404(_("Chỉ tiêu không có hoặc ngoài phạm vi của bạn."))
@@ -83,16 +61,16 @@ def target(request: HttpRequest, target_id: int) -> HttpResponse:
 
 @login_required
 def compare_index(request: HttpRequest) -> HttpResponse:
-    options = _options(request)
+    options = links.page_options(request)
     indicators = Indicator.objects.order_by("code")
     return render(request, "dashboards/compare_index.html", {"indicators": indicators, "options": options})
 
 
 @login_required
 def compare(request: HttpRequest, indicator_id: int) -> HttpResponse:
-    options = _options(request)
+    options = links.page_options(request)
     indicator = get_object_or_404(Indicator, pk=indicator_id)
-    parent = _unit(request)
+    parent = links.territory(request)
     order = request.GET.get("thu_tu")
     comp = comparison(
         user=request.user, indicator=indicator, parent=parent, options=options, admin_map=request.GET.get("ban_do", ""),
@@ -108,14 +86,14 @@ def compare(request: HttpRequest, indicator_id: int) -> HttpResponse:
 
 @login_required
 def cascade_index(request: HttpRequest) -> HttpResponse:
-    options = _options(request)
+    options = links.page_options(request)
     return render(request, "dashboards/cascade_index.html",
                   {"roots": cascade_roots(user=request.user), "options": options})
 
 
 @login_required
 def cascade(request: HttpRequest, target_id: int) -> HttpResponse:
-    options = _options(request)
+    options = links.page_options(request)
     tree = cascade_tree(user=request.user, target_id=target_id, options=options)
     if tree is None:
         raise Http404(_("Chỉ tiêu không có hoặc ngoài phạm vi của bạn."))
@@ -134,14 +112,14 @@ def _iptt(request: HttpRequest, document_id: int, options: links.PageOptions) ->
 
 @login_required
 def iptt(request: HttpRequest, document_id: int) -> HttpResponse:
-    options = _options(request)
+    options = links.page_options(request)
     table = _iptt(request, document_id, options)
     return render(request, "dashboards/iptt.html", {"table": table, "options": options})
 
 
 @login_required
 def iptt_excel(request: HttpRequest, document_id: int) -> HttpResponse:
-    options = _options(request)
+    options = links.page_options(request)
     table = _iptt(request, document_id, options)
     response = HttpResponse(
         iptt_workbook(table),
