@@ -10,8 +10,9 @@ Recipients are read from the memberships in a few set-based queries for all obli
 by plans.access's rules (notifications.recipients reads them the same way for one unit):
 - officers: memberships on the obligation's unit (or a unit it passed into, as access reaches a
   merged unit's history); for a task-report obligation, those holding its agency or its successor;
-- reviewers and leaders: memberships on the unit, a unit up to SUBTREE_DEPTH above it (or one they
-  passed into), or the nation; for a task-report obligation holding any agency or that agency.
+- reviewers and leaders: memberships on the unit or a unit up to SUBTREE_DEPTH above it (or one they
+  passed into), no higher than the regime's receiving level (the nation only for reports the nation
+  receives); for a task-report obligation holding any agency or that agency.
 Administrators are left out, as in notifications.recipients: the messages are for those who do the work.
 """
 
@@ -89,6 +90,7 @@ def send_reminders(*, today: date) -> int:
         return 0
     audience = Audience(obligations)
     messages: list[Message] = []
+    my_work = reverse("my_work")
     with translation.override(settings.LANGUAGE_CODE):
         for obligation in obligations:
             days_left = (obligation.due_on - today).days
@@ -96,14 +98,14 @@ def send_reminders(*, today: date) -> int:
             if step is not None:
                 text = due_text(obligation, step, days_left)
                 messages += [
-                    Message(user_id, step, *text, reverse("my_work"), obligation_key(obligation, step))
+                    Message(user_id, step, *text, my_work, obligation_key(obligation, step))
                     for user_id in audience.officers(obligation)
                 ]
             for role in escalations(obligation, days_left):
                 key = obligation_key(obligation, f"escalated_{role}")
-                text = escalation_text(obligation, -days_left)
+                text, link = escalation_text(obligation, -days_left), board_link(obligation)
                 messages += [
-                    Message(user_id, Kind.ESCALATED, *text, board_link(obligation), key)
+                    Message(user_id, Kind.ESCALATED, *text, link, key)
                     for user_id in audience.overseers(obligation, role)
                 ]
     return len(deliver(messages))
@@ -201,7 +203,9 @@ class Audience:
         )
         # (role, unit) → [(user, agency)]; the nation's overseers under unit None.
         self.members: dict[tuple[str, int | None], list[tuple[int, int | None]]] = defaultdict(list)
+        self.levels: dict[int, int] = {}
         for user_id, role, unit_id, agency_id, level in memberships:
+            self.levels[unit_id] = level
             if level == UnitLevel.NATION:
                 unit_id = None
             self.members[(role, unit_id)].append((user_id, agency_id))
@@ -216,8 +220,16 @@ class Audience:
         }
 
     def overseers(self, obligation: Obligation, role: str) -> set[int]:
+        """The reviewers (or leaders) over the unit, up to the level that receives the report: a
+        commune's lateness goes to its province, not to every leader of the nation."""
         agencies = self.agencies.get(obligation.agency_id)
-        units = {None}.union(*(self.reaching[pk] for pk in self.ancestors[obligation.unit_id]))
+        receiving = obligation.regime.receiving_level
+        units = {
+            unit_id for unit_id in set().union(*(self.reaching[pk] for pk in self.ancestors[obligation.unit_id]))
+            if self.levels.get(unit_id, UnitLevel.COMMUNE) >= receiving
+        }
+        if receiving == UnitLevel.NATION:
+            units.add(None)
         return {
             user_id
             for unit_id in units

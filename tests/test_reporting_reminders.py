@@ -196,6 +196,17 @@ def test_escalation_goes_to_the_reviewer_of_the_units_province_only(people):
     assert not Notification.objects.filter(user__in=[people.hue_reviewer, people.officer, people.admin]).exists()
 
 
+def test_escalation_stops_at_the_level_that_receives_the_report(people):
+    """A commune's report received by its province: its leader hears of it, the nation's does not (a
+    national leader would otherwise get one message per late commune of the country)."""
+    regime = make_regime("bao-cao-xa-gui-tinh", UnitLevel.COMMUNE)
+    regime.receiving_level = UnitLevel.PROVINCE
+    regime.save()
+    owe(regime, people.commune)
+    run_on(DUE + timedelta(days=7))
+    assert made() == {("canbo.xa", Kind.OVERDUE), ("duyet.ct", Kind.ESCALATED), ("lanhdao.ct", Kind.ESCALATED)}
+
+
 def queries_for(first: int, size: int, code: str) -> tuple[int, int]:
     """Queries of one run over `size` overdue communes of Cần Thơ (from the `first`-th), each with its own officer."""
     regime = make_regime(code, UnitLevel.COMMUNE)
