@@ -14,13 +14,13 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from plans.models import AdministrativeUnit
 from reporting.boards import PER_PAGE, Board, BoardFilters, Tally, board_obligations, summary
-from reporting.status import Status, status_expression
+from reporting.status import Status, status_q
 
 # The rows' tiers: some report overdue, else some due soon, else the rest.
 OVERDUE_TIER, DUE_SOON_TIER, REST_TIER = 0, 1, 2
@@ -51,12 +51,11 @@ def unit_groups(*, user: User, filters: BoardFilters, today: date) -> QuerySet:
     """The board's obligations grouped per unit and regime, as dicts (unit, regime__code, regime__name,
     expected, one count per status, oldest_overdue), in the board's order. With a status filter only
     the groups having at least one obligation of that status."""
-    counts = {status: Count("pk", filter=Q(status=status)) for status in Status.values}
+    counts = {status: Count("pk", filter=status_q(status, today)) for status in Status.values}
     groups = (
         board_obligations(user=user, filters=filters)
-        .alias(status=status_expression(today))
         .values("unit", "regime", "regime__code", "regime__name")
-        .annotate(expected=Count("pk"), oldest_overdue=Min("due_on", filter=Q(status=Status.OVERDUE)), **counts)
+        .annotate(expected=Count("pk"), oldest_overdue=Min("due_on", filter=status_q(Status.OVERDUE, today)), **counts)
     )
     if filters.status is not None:
         groups = groups.filter(**{f"{filters.status}__gt": 0})

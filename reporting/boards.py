@@ -29,7 +29,7 @@ from plans.models import AdministrativeUnit, AdminMap, Membership, Role, Task, U
 from plans.text import format_number
 from reporting.models import Content, Obligation, Regime
 from reporting.obligations import COUNTED, NOT_REPORTS, RECURRENCES_OF
-from reporting.status import MET, STATUS_ORDER, Status, met_on, status_expression
+from reporting.status import MET, STATUS_ORDER, Status, met_on, status_expression, status_q
 from review.models import TaskReport
 
 PER_PAGE = 50
@@ -300,10 +300,9 @@ def board_obligations(*, user: User, filters: BoardFilters) -> QuerySet[Obligati
 
 def summary(*, user: User, filters: BoardFilters, today: date) -> list[SummaryRow]:
     """Per regime and period, the obligations by status: one query, however many units."""
-    counts = {status: Count("pk", filter=Q(status=status)) for status in Status.values}
+    counts = {status: Count("pk", filter=status_q(status, today)) for status in Status.values}
     rows = (
         board_obligations(user=user, filters=filters)
-        .alias(status=status_expression(today))
         .values("regime__code", "regime__name", "period_kind", "period_number")
         .annotate(expected=Count("pk"), **counts)
         .order_by("regime__reporting_level", "regime__frequency", "regime__code", "period_kind", "period_number")

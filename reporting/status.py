@@ -5,8 +5,8 @@ overdue. Derived from its due date and when it was met, so it is never stale; th
 from datetime import date, datetime, timedelta
 
 from django.db import models
-from django.db.models import Case, DateField, Q, Value, When
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,14 +47,23 @@ def days_left(obligation: Obligation, today: date) -> int:
     return (obligation.due_on - today).days
 
 
-def status_expression(today: date) -> Case:
-    """`status_of` as SQL, for .annotate(status=…) and counting by status."""
+def status_q(status: Status, today: date) -> Q:
+    """`status_of` as one SQL condition per status: counting with these reads each row once, where
+    counting on the CASE below would work it out again for every count."""
     met_date = TruncDate("met_at", tzinfo=timezone.get_current_timezone())
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    return {
+        Status.ON_TIME: Q(met_at__isnull=False, due_on__gte=met_date),
+        Status.LATE: Q(met_at__isnull=False, due_on__lt=met_date),
+        Status.OVERDUE: Q(met_at__isnull=True, due_on__lt=today),
+        Status.DUE_SOON: Q(met_at__isnull=True, due_on__gte=today, due_on__lte=soon),
+        Status.NOT_YET_DUE: Q(met_at__isnull=True, due_on__gt=soon),
+    }[status]
+
+
+def status_expression(today: date) -> Case:
+    """`status_of` as SQL, for .annotate(status=…), filtering and ordering by status."""
     return Case(
-        When(Q(met_at__isnull=False) & Q(due_on__gte=met_date), then=Value(Status.ON_TIME)),
-        When(met_at__isnull=False, then=Value(Status.LATE)),
-        When(due_on__lt=Cast(Value(today), DateField()), then=Value(Status.OVERDUE)),
-        When(due_on__lte=Cast(Value(today + timedelta(days=DUE_SOON_DAYS)), DateField()), then=Value(Status.DUE_SOON)),
-        default=Value(Status.NOT_YET_DUE),
+        *[When(status_q(status, today), then=Value(status)) for status in Status.values],
         output_field=models.CharField(),
     )
