@@ -29,7 +29,7 @@ import statistics
 import time
 from datetime import date, datetime, timedelta
 
-from bench import report, server
+from bench import page_times, percentile, report, server
 
 YEAR = 2026
 TODAY = date(2026, 12, 31)
@@ -297,11 +297,6 @@ def _print_notifications() -> None:
         report("reporting_notifications_most_per_user", most["n"], "rows")
 
 
-def _percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def _signed_in(user):
     from django.test import Client
 
@@ -329,13 +324,8 @@ def _board(name: str, user, url: str) -> int:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
     queries = _query_count(client, url)
-    times = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, url
-    p50, p95 = statistics.median(times), _percentile(times, 0.95)
+    times = page_times(client, url, REQUESTS)
+    p50, p95 = statistics.median(times), percentile(times, 0.95)
     verdict = "ok" if p95 < TARGET_MS else f"CHẬM (mục tiêu < {TARGET_MS} ms)"
     print(f"{name:<10} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} truy vấn  "
           f"{len(response.content) // 1024} KB  {verdict}", flush=True)

@@ -219,7 +219,9 @@ def task_summary(*, user: User, unit: AdministrativeUnit, year: int, today: date
         groups: dict = {}
         for status in statuses:
             k = key(status)
-            group = groups.setdefault(k, TaskGroup(label(status), item(status), {}))
+            group = groups.get(k)
+            if group is None:  # the label once per group: a document's name costs a translation lookup
+                group = groups[k] = TaskGroup(label(status), item(status), {})
             group.counts[status.category] = group.counts.get(status.category, 0) + 1
         return list(groups.values())
 
