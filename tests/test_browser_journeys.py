@@ -434,7 +434,7 @@ def test_the_pages_work_on_a_phone_and_in_english(browsing, tmp_path):
 
     # The menu wraps under the brand: every entry is on the screen and leads somewhere.
     links = phone.locator("header nav a")
-    expect(links).to_have_count(7)  # an officer: neither "Duyệt", "Chất lượng số liệu" nor "Nhập dữ liệu"
+    expect(links).to_have_count(8)  # an officer (with "Bảng tổng hợp"): neither "Duyệt", "Chất lượng số liệu", "Lịch báo cáo" nor "Nhập dữ liệu"
     for i in range(links.count()):
         box = links.nth(i).bounding_box()
         assert box and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], links.nth(i).inner_text()
