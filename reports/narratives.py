@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from indicators.resources import PERIOD_NUMBERS  # the numbers each kind of period takes
 from indicators.services import save_first
 from notifications import events
 from plans.access import Action, require
@@ -20,10 +21,6 @@ from review import workflow
 from review.models import ReportingPeriod, ReviewStatus
 
 SECTIONS = ("general_situation", "results_commentary", "difficulties", "proposals")
-PERIOD_NUMBERS = {
-    ReportingPeriod.YEAR: (0,), ReportingPeriod.HALF: (1, 2), ReportingPeriod.QUARTER: (1, 2, 3, 4),
-    ReportingPeriod.MONTH: tuple(range(1, 13)),
-}
 
 
 def parse_period(code: str | None) -> tuple[str, int] | None:
